@@ -1,0 +1,55 @@
+// One linter for the whole tree; type-aware so floating promises are caught.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'runs/**', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // Workflow code is replayed: no Node built-ins, no I/O, no engine/tfjs, only types from activities.
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'Workflows must stay deterministic: no Node built-ins.' },
+            {
+              group: ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net'],
+              message: 'Workflows must stay deterministic: no Node built-ins.',
+            },
+            {
+              group: [
+                '**/engine/**',
+                '@tensorflow/*',
+                '**/storage/**',
+                '**/workers/**',
+                '@aws-sdk/*',
+              ],
+              message: 'Workflows never import engine/, storage/, tfjs or the AWS SDK.',
+            },
+            {
+              group: ['**/activities/**'],
+              message: 'Only import activity types.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
