@@ -28,9 +28,7 @@ export async function ensureS3Server(log: (line: string) => void = () => {}): Pr
     env: {
       ...process.env,
       GOBIN: gobin,
-      // Keep the module and build caches with the other tools, so a second run is fast.
-      GOMODCACHE: process.env['GOMODCACHE'] ?? path.join(toolsDir, 'go', 'mod'),
-      GOCACHE: process.env['GOCACHE'] ?? path.join(toolsDir, 'go', 'cache'),
+      // Go's own module and build caches (in $HOME) are shared by every clone on the machine.
       GOFLAGS: '-trimpath -modcacherw',
     },
     timeoutMs: 15 * 60_000,

@@ -27,7 +27,12 @@ async function run(): Promise<number> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-test-'));
   let temporal: DevServer | undefined;
   let s3: S3Server | undefined;
-  const env: NodeJS.ProcessEnv = { ...process.env, ELO_TEST_SCRATCH: scratch };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ELO_TEST_SCRATCH: scratch,
+    // The AWS SDK's notice that it will want Node 22 from 2027 repeats in every test process.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   try {
     if (needsServers) {
       [temporal, s3] = await Promise.all([
