@@ -4,7 +4,7 @@
  * ./runs store — and prints the result. Set TEMPORAL_ADDRESS to use a running server instead.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createSmokeActivities } from '../activities/smoke.js';
@@ -18,6 +18,8 @@ import { startTemporalDevServer, type DevServer } from './temporal-dev-server.js
 const log = (line: string) => console.log(line);
 
 async function run(): Promise<void> {
+  // Worker INFO logs (bundler stats, state changes) would bury the result; warnings still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   let server: DevServer | undefined;
   let address = process.env['TEMPORAL_ADDRESS'];
   if (!address) {

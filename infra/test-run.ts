@@ -16,6 +16,9 @@ import { startTemporalDevServer, type DevServer } from './temporal-dev-server.js
 
 const log = (line: string) => console.log(`[test-run] ${line}`);
 
+// The AWS SDK's notice that it will want Node 22 from 2027 would repeat in every test process.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 async function run(): Promise<number> {
   const filters = process.argv.slice(2);
   const files = (await findTestFiles(path.join(projectRoot, 'dist', 'test'))).filter(
@@ -30,8 +33,6 @@ async function run(): Promise<number> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ELO_TEST_SCRATCH: scratch,
-    // The AWS SDK's notice that it will want Node 22 from 2027 repeats in every test process.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   try {
     if (needsServers) {
