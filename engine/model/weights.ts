@@ -154,12 +154,16 @@ export class ModelWeights {
       const data =
         spec.kind === 'linear' ? transpose2d(t.data, spec.hfShape[0]!, spec.hfShape[1]!) : t.data;
       // tidy disposes the temporary tensor; the variable survives (variables are never tidied).
-      const variable = tf.tidy(() =>
-        tf.variable(tf.tensor(data, shape, 'float32'), true, spec.name),
-      );
+      // tfjs variable names are process-global: auto names keep two models apart.
+      const variable = tf.tidy(() => tf.variable(tf.tensor(data, shape, 'float32'), true));
       variables.set(spec.name, variable);
     }
     return new ModelWeights(specs, variables);
+  }
+
+  /** HF name of each variable, keyed by the variable's tfjs name (what tf.variableGrads returns). */
+  hfNamesByVariable(): Map<string, string> {
+    return new Map([...this.variables].map(([hf, v]) => [v.name, hf]));
   }
 
   get(name: string): tf.Variable {
