@@ -103,6 +103,15 @@ const schema = z.looseObject({
 
 type RawConfig = z.infer<typeof schema>;
 
+function valueAt(json: unknown, path: readonly PropertyKey[]): unknown {
+  let v = json;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
 function pathOf(path: readonly PropertyKey[]): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.');
 }
@@ -114,7 +123,9 @@ export function parseHfConfig(json: unknown, file = 'config.json'): LlamaConfig 
     const issue = result.error.issues[0]!;
     let reason = issue.message;
     // A missing field reads better as "required" than as a type mismatch against undefined.
-    if (issue.code === 'invalid_type' && issue.input === undefined) reason = 'required';
+    if (issue.code === 'invalid_type' && valueAt(json, issue.path) === undefined) {
+      reason = 'required';
+    }
     throw new HfConfigError(file, pathOf(issue.path), reason);
   }
   const c: RawConfig = result.data;
