@@ -64,13 +64,13 @@ export function* tensorBytes(seed: number, spec: TensorSpec, chunkBytes = 1 << 2
   let h = seed >>> 0;
   for (let i = 0; i < spec.name.length; i++) h = Math.imul(h ^ spec.name.charCodeAt(i), 16777619);
   const total = spec.shape.reduce((a, b) => a * b, 1) * dtypeSize(spec.dtype);
-  const buf = new Uint8Array(chunkBytes);
+  const buf = new Uint8Array(Math.min(chunkBytes, Math.ceil(total / 4) * 4));
   const words = new Uint32Array(buf.buffer);
   const next = prng(h);
-  for (let done = 0; done < total; done += chunkBytes) {
+  for (let done = 0; done < total; done += buf.byteLength) {
     // Random bytes are valid for every dtype here (floats may be NaN patterns: bytes are bytes).
     for (let w = 0; w < words.length; w++) words[w] = (next() * 4294967296) >>> 0;
-    yield buf.subarray(0, Math.min(chunkBytes, total - done));
+    yield buf.subarray(0, Math.min(buf.byteLength, total - done));
   }
 }
 
