@@ -82,7 +82,9 @@ export function numElements(shape: readonly number[]): number {
 /** A typed-array view (no copy) of little-endian bytes in the dtype's natural array. */
 export function viewAs(dtype: DType, bytes: Uint8Array): TensorData {
   const size = SIZES[dtype];
-  if (bytes.byteOffset % size !== 0) bytes = bytes.slice(); // typed arrays need aligned offsets
+  // Typed arrays need aligned offsets: copy when unaligned (Uint8Array's slice copies even
+  // for a Buffer, whose own slice() would return a view).
+  if (bytes.byteOffset % size !== 0) bytes = Uint8Array.prototype.slice.call(bytes);
   const { buffer, byteOffset } = bytes;
   const n = bytes.byteLength / size;
   switch (dtype) {
