@@ -17,6 +17,7 @@ import {
   isDType,
   numElements,
   type TensorData,
+  viewAs,
 } from './dtype.js';
 import { SafetensorsError } from './safetensors-error.js';
 
@@ -86,6 +87,11 @@ export function encodeTensorData(file: string, t: TensorInput): Uint8Array {
     return bytesOf(t.dtype === 'BF16' ? float32ToBf16(d) : float32ToF16(d));
   }
   if (d instanceof Float32Array && t.dtype === 'F64') return bytesOf(Float64Array.from(d));
+  // Anything else must already be the dtype's own array: never reinterpret ints as floats.
+  const expected = viewAs(t.dtype, new Uint8Array(0)).constructor;
+  if (d.constructor !== expected) {
+    throw new SafetensorsError(file, t.name, `${d.constructor.name} data for dtype ${t.dtype}`);
+  }
   return bytesOf(d);
 }
 

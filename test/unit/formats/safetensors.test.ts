@@ -103,6 +103,12 @@ void describe('safetensors', () => {
           assert.deepEqual([...got.data], [...(t.data ?? t.raw!)], t.name);
         }
         await assert.rejects(f.readTensor('i8', { asFloat32: true }), SafetensorsError);
+        await assert.rejects(
+          writeSafetensors(path.join(dir, 'bad.safetensors'), [
+            { name: 'x', dtype: 'F32', shape: [1], data: new Int32Array([1]) },
+          ]),
+          /tensor "x": Int32Array data for dtype F32/,
+        );
         await assert.rejects(f.readRaw('nope'), /no such tensor/);
       } finally {
         await f.close();
