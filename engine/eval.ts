@@ -70,7 +70,9 @@ export class Evaluator {
     });
     this.rows = [];
     // Causal attention: right padding never influences the real positions before it.
-    const nll = tf.tidy(() => crossEntropySum(this.model.forward(batch), batch.labels, 1).dataSync()[0]!);
+    const nll = tf.tidy(
+      () => crossEntropySum(this.model.forward(batch), batch.labels, 1).dataSync()[0]!,
+    );
     this.totalNll += nll;
     for (const l of batch.labels) if (l !== IGNORE_INDEX) this.targets++;
   }

@@ -14,11 +14,19 @@ export interface GenerateOptions {
 }
 
 /** Returns prompt + generated token ids. */
-export function generate(model: LlamaModel, prompt: readonly number[], opts: GenerateOptions): number[] {
+export function generate(
+  model: LlamaModel,
+  prompt: readonly number[],
+  opts: GenerateOptions,
+): number[] {
   if (prompt.length === 0) throw new Error('generate: empty prompt');
   const rng = new Prng(opts.seed ?? 0);
   const eos = new Set(
-    opts.eosTokenId === undefined ? [] : Array.isArray(opts.eosTokenId) ? opts.eosTokenId : [opts.eosTokenId],
+    opts.eosTokenId === undefined
+      ? []
+      : Array.isArray(opts.eosTokenId)
+        ? opts.eosTokenId
+        : [opts.eosTokenId],
   );
   const maxContext = model.config.maxPositionEmbeddings;
   const V = model.config.vocabSize;
@@ -44,7 +52,12 @@ function argmax(x: Float32Array): number {
 }
 
 /** Samples among the k largest logits with softmax(logit / temperature); ties keep id order. */
-export function sampleTopK(logits: Float32Array, k: number, temperature: number, rng: Prng): number {
+export function sampleTopK(
+  logits: Float32Array,
+  k: number,
+  temperature: number,
+  rng: Prng,
+): number {
   const ids = Array.from(logits.keys())
     .sort((a, b) => logits[b]! - logits[a]! || a - b)
     .slice(0, Math.max(1, k));

@@ -1,59 +1,30 @@
-// The model config the engine runs: HF config.json fields in camelCase, validated once.
+// The model config the engine runs: formats/' parsed HF config.json (camelCase), plus the checks
+// the forward pass relies on and a tiny config for tests.
+import type { LlamaConfig } from '../../formats/index.js';
 import { LayerIndexError, UnsupportedConfigError } from '../errors.js';
 
-export interface RopeScaling {
-  ropeType: 'default' | 'linear' | 'llama3';
-  factor: number;
-  lowFreqFactor?: number;
-  highFreqFactor?: number;
-  originalMaxPositionEmbeddings?: number;
-}
+export type { LlamaConfig } from '../../formats/index.js';
 
-/** HF LlamaConfig / Qwen2Config fields the engine reads (camelCase of config.json). */
-export interface LlamaConfig {
-  modelType: string; // 'llama' | 'qwen2' | 'mistral'
-  vocabSize: number;
-  hiddenSize: number;
-  intermediateSize: number;
-  numHiddenLayers: number;
-  numAttentionHeads: number;
-  numKeyValueHeads: number;
-  headDim: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  ropeScaling: RopeScaling | null;
-  maxPositionEmbeddings: number;
-  tieWordEmbeddings: boolean;
-  attentionBias: boolean; // llama: bias on q/k/v/o; qwen2 has q/k/v bias whatever this says
-  mlpBias: boolean;
-  hiddenAct: string;
-  initializerRange: number;
-  bosTokenId?: number | null;
-  eosTokenId?: number | number[] | null;
-  padTokenId?: number | null;
-}
+/** HF's default initializer_range (std of the normal init of linear and embedding weights). */
+export const DEFAULT_INITIALIZER_RANGE = 0.02;
 
-/** Which projections carry a bias, from the model family. */
+/** Which projections carry a bias (Llama: all four or none; Qwen2: q/k/v only). */
 export interface BiasLayout {
   qkv: boolean;
   o: boolean;
-  mlp: boolean;
 }
 
 export function biasLayout(config: LlamaConfig): BiasLayout {
-  // Qwen2Attention: q/k/v with bias, o_proj without; Qwen2MLP has no bias.
-  if (config.modelType === 'qwen2') return { qkv: true, o: false, mlp: false };
-  return { qkv: config.attentionBias, o: config.attentionBias, mlp: config.mlpBias };
+  return { qkv: config.attentionBias, o: config.oProjBias };
 }
-
-const SUPPORTED_MODEL_TYPES = ['llama', 'qwen2', 'mistral'];
 
 /** Throws UnsupportedConfigError for anything the forward pass would silently get wrong. */
 export function validateConfig(config: LlamaConfig): LlamaConfig {
-  if (!SUPPORTED_MODEL_TYPES.includes(config.modelType)) {
-    throw new UnsupportedConfigError('model_type', config.modelType);
+  if (
+    !['LlamaForCausalLM', 'Qwen2ForCausalLM', 'MistralForCausalLM'].includes(config.architecture)
+  ) {
+    throw new UnsupportedConfigError('architectures', config.architecture);
   }
-  if (config.hiddenAct !== 'silu') throw new UnsupportedConfigError('hidden_act', config.hiddenAct);
   if (config.numAttentionHeads % config.numKeyValueHeads !== 0) {
     throw new UnsupportedConfigError(
       'num_key_value_heads',
@@ -63,15 +34,21 @@ export function validateConfig(config: LlamaConfig): LlamaConfig {
   }
   if (config.headDim % 2 !== 0) throw new UnsupportedConfigError('head_dim', config.headDim);
   const rs = config.ropeScaling;
-  if (rs && !['default', 'linear', 'llama3'].includes(rs.ropeType)) {
+  if (rs && rs.ropeType !== 'llama3') {
     throw new UnsupportedConfigError('rope_scaling.rope_type', rs.ropeType);
   }
-  if (rs?.ropeType === 'llama3') {
-    for (const k of ['lowFreqFactor', 'highFreqFactor', 'originalMaxPositionEmbeddings'] as const) {
-      if (typeof rs[k] !== 'number') throw new UnsupportedConfigError(`rope_scaling.${k}`, rs[k]);
-    }
-  }
   return config;
+}
+
+/** Rejects sequence lengths the implemented attention would get wrong (Mistral's window). */
+export function checkSeqLen(config: LlamaConfig, seqLen: number): void {
+  if (config.slidingWindow !== null && seqLen > config.slidingWindow) {
+    throw new UnsupportedConfigError(
+      'sliding_window',
+      config.slidingWindow,
+      `sequences of ${seqLen} tokens need sliding-window attention, which is not implemented`,
+    );
+  }
 }
 
 /**
@@ -89,9 +66,10 @@ export function resolveLayerIndices(indices: readonly number[], numHiddenLayers:
   return [...out].sort((a, b) => a - b);
 }
 
-/** A tiny config for tests and debugging (runs in milliseconds). */
+/** A tiny Llama config for tests and debugging (runs in milliseconds). */
 export function tinyConfig(overrides: Partial<LlamaConfig> = {}): LlamaConfig {
   const base: LlamaConfig = {
+    architecture: 'LlamaForCausalLM',
     modelType: 'llama',
     vocabSize: 128,
     hiddenSize: 32,
@@ -106,9 +84,11 @@ export function tinyConfig(overrides: Partial<LlamaConfig> = {}): LlamaConfig {
     maxPositionEmbeddings: 256,
     tieWordEmbeddings: false,
     attentionBias: false,
-    mlpBias: false,
-    hiddenAct: 'silu',
-    initializerRange: 0.02,
+    oProjBias: false,
+    slidingWindow: null,
+    bosTokenId: null,
+    eosTokenId: null,
+    torchDtype: null,
   };
   const config = { ...base, ...overrides };
   if (overrides.headDim === undefined) {

@@ -5,7 +5,13 @@ import type { TokenBatch } from '../batch.js';
 import { fastMatMul } from '../kernels/fast-mat-mul.js';
 import type { AttentionContext } from './attention.js';
 import { buildAttentionMask, buildPositionIds } from './attention-mask.js';
-import { type LlamaConfig, resolveLayerIndices, validateConfig } from './config.js';
+import {
+  checkSeqLen,
+  DEFAULT_INITIALIZER_RANGE,
+  type LlamaConfig,
+  resolveLayerIndices,
+  validateConfig,
+} from './config.js';
 import { LlamaDecoderLayer } from './decoder-layer.js';
 import { rmsNorm } from './rms-norm.js';
 import { computeInvFreq, RotaryEmbedding } from './rotary.js';
@@ -16,6 +22,8 @@ export interface ModelOptions {
   layers?: readonly number[];
   /** Names the weight source in shape errors. */
   source?: string;
+  /** Std of the normal init (LlamaModel.init only); HF's default 0.02. */
+  initializerRange?: number;
 }
 
 export type ModelInput = Pick<TokenBatch, 'batchSize' | 'seqLen' | 'inputIds' | 'docIds'>;
@@ -57,12 +65,19 @@ export class LlamaModel {
       opts.layers ?? Array.from({ length: config.numHiddenLayers }, (_, i) => i),
       config.numHiddenLayers,
     );
-    return LlamaModel.fromHost(config, initHostWeights(config, layers, seed), { layers });
+    const host = initHostWeights(
+      config,
+      layers,
+      seed,
+      opts.initializerRange ?? DEFAULT_INITIALIZER_RANGE,
+    );
+    return LlamaModel.fromHost(config, host, { layers });
   }
 
   /** Logits (B*T, vocab) for the batch's tokens. */
   forward(input: ModelInput): tf.Tensor2D {
     const { batchSize: B, seqLen: T, inputIds, docIds } = input;
+    checkSeqLen(this.config, T);
     return tf.tidy(() => {
       const ids = tf.tensor1d(inputIds, 'int32');
       const [cos, sin] = this.rotaryEmb.tables(buildPositionIds(B, T, docIds), B, T);

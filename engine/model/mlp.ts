@@ -20,9 +20,7 @@ export class LlamaMlp {
 
   private proj(name: string, x: tf.Tensor2D): tf.Tensor2D {
     const w = this.weights.get(`${this.prefix}.${name}.weight`) as tf.Tensor2D;
-    const biasName = `${this.prefix}.${name}.bias`;
-    const b = this.weights.has(biasName) ? (this.weights.get(biasName) as tf.Tensor1D) : undefined;
-    return linear(x, w, b);
+    return linear(x, w);
   }
 
   /** x (B*T, hidden) -> (B*T, hidden), through (B*T, intermediate). */

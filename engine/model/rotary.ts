@@ -1,5 +1,4 @@
-// Rotary position embeddings (HF LlamaRotaryEmbedding), with the 'linear' and 'llama3'
-// rope_scaling types. Tables are computed on the host in float32 steps, like HF.
+// Rotary position embeddings (HF LlamaRotaryEmbedding), with the 'llama3' rope_scaling type. Tables are computed on the host in float32 steps, like HF.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LlamaConfig } from './config.js';
 
@@ -13,18 +12,17 @@ export function computeInvFreq(config: LlamaConfig): Float32Array {
     invFreq[i] = f32(1 / f32(Math.pow(config.ropeTheta, f32((2 * i) / dim))));
   }
   const rs = config.ropeScaling;
-  if (!rs || rs.ropeType === 'default') return invFreq;
-  if (rs.ropeType === 'linear') return invFreq.map((f) => f32(f / rs.factor));
+  if (!rs) return invFreq;
   // llama3: long wavelengths scaled down by `factor`, short ones kept, a smooth ramp between.
-  const oldContextLen = rs.originalMaxPositionEmbeddings!;
-  const lowFreqWavelen = oldContextLen / rs.lowFreqFactor!;
-  const highFreqWavelen = oldContextLen / rs.highFreqFactor!;
+  const oldContextLen = rs.originalMaxPositionEmbeddings;
+  const lowFreqWavelen = oldContextLen / rs.lowFreqFactor;
+  const highFreqWavelen = oldContextLen / rs.highFreqFactor;
   return invFreq.map((f) => {
     const wavelen = (2 * Math.PI) / f;
     if (wavelen < highFreqWavelen) return f;
     if (wavelen > lowFreqWavelen) return f32(f / rs.factor);
     const smooth =
-      (oldContextLen / wavelen - rs.lowFreqFactor!) / (rs.highFreqFactor! - rs.lowFreqFactor!);
+      (oldContextLen / wavelen - rs.lowFreqFactor) / (rs.highFreqFactor - rs.lowFreqFactor);
     return f32(((1 - smooth) * f) / rs.factor + smooth * f);
   });
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeMismatchError } from '../errors.js';
 import { Prng } from '../prng.js';
-import { biasLayout, type LlamaConfig } from './config.js';
+import { biasLayout, DEFAULT_INITIALIZER_RANGE, type LlamaConfig } from './config.js';
 
 export type ParamKind = 'linear' | 'bias' | 'norm' | 'embedding';
 export type ParamGroup = 'embed' | 'layer' | 'head'; // head = final norm + lm_head
@@ -65,11 +65,8 @@ export function parameterSpecs(config: LlamaConfig, layers: readonly number[]): 
     if (bias.o) add('self_attn.o_proj.bias', [d], 'bias');
     add('post_attention_layernorm.weight', [d], 'norm');
     add('mlp.gate_proj.weight', [ff, d], 'linear');
-    if (bias.mlp) add('mlp.gate_proj.bias', [ff], 'bias');
     add('mlp.up_proj.weight', [ff, d], 'linear');
-    if (bias.mlp) add('mlp.up_proj.bias', [ff], 'bias');
     add('mlp.down_proj.weight', [d, ff], 'linear');
-    if (bias.mlp) add('mlp.down_proj.bias', [d], 'bias');
   }
   specs.push({ name: 'model.norm.weight', hfShape: [d], kind: 'norm', group: 'head', layer: null });
   if (!config.tieWordEmbeddings) {
@@ -108,6 +105,7 @@ export function initHostWeights(
   config: LlamaConfig,
   layers: readonly number[],
   seed: number,
+  initializerRange = DEFAULT_INITIALIZER_RANGE,
 ): HostWeights {
   const rng = new Prng(seed);
   const out: HostWeights = new Map();
@@ -115,7 +113,7 @@ export function initHostWeights(
     const data = new Float32Array(tf.util.sizeFromShape(spec.hfShape));
     if (spec.kind === 'norm') data.fill(1);
     else if (spec.kind !== 'bias') {
-      for (let i = 0; i < data.length; i++) data[i] = rng.nextNormal() * config.initializerRange;
+      for (let i = 0; i < data.length; i++) data[i] = rng.nextNormal() * initializerRange;
     }
     out.set(spec.name, { shape: [...spec.hfShape], data });
   }
@@ -192,7 +190,10 @@ export class ModelWeights {
     return out;
   }
 
-  /** Overwrites variables from HF-layout host tensors (shapes checked, names must all exist). */
+  /**
+   * Overwrites variables from HF-layout host tensors. Every name and shape is checked before
+   * anything is assigned, so a mismatch leaves the model as it was.
+   */
   assignFromHost(host: HostWeights, source = '<weights>'): void {
     for (const spec of this.specs) {
       const t = host.get(spec.name);
@@ -200,6 +201,9 @@ export class ModelWeights {
       if (!tf.util.arraysEqual(t.shape, spec.hfShape)) {
         throw new ShapeMismatchError(source, spec.name, spec.hfShape, t.shape);
       }
+    }
+    for (const spec of this.specs) {
+      const t = host.get(spec.name)!;
       const data =
         spec.kind === 'linear' ? transpose2d(t.data, spec.hfShape[0]!, spec.hfShape[1]!) : t.data;
       tf.tidy(() => this.get(spec.name).assign(tf.tensor(data, storageShape(spec), 'float32')));

@@ -1,7 +1,7 @@
 // AdamW (Loshchilov & Hutter): Adam moments with bias correction and decoupled weight decay.
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeMismatchError } from '../errors.js';
-import type { HostWeights } from '../model/weights.js';
+import type { HostTensor, HostWeights } from '../model/weights.js';
 
 export interface AdamWConfig {
   beta1: number;
@@ -83,6 +83,7 @@ export class AdamW {
 
   /** Restores moments written by exportState; every slot must be present with its shape. */
   importState(state: HostWeights, stepCount: number, source = '<optimizer>'): void {
+    const pairs: [tf.Variable, HostTensor][] = [];
     for (const [name, s] of this.slots) {
       for (const [suffix, variable] of [
         ['exp_avg', s.m],
@@ -94,8 +95,12 @@ export class AdamW {
         if (!tf.util.arraysEqual(t.shape, variable.shape)) {
           throw new ShapeMismatchError(source, key, variable.shape, t.shape);
         }
-        tf.tidy(() => variable.assign(tf.tensor(t.data, t.shape, 'float32')));
+        pairs.push([variable, t]);
       }
+    }
+    // Checked everything first: a mismatch leaves the optimizer as it was.
+    for (const [variable, t] of pairs) {
+      tf.tidy(() => variable.assign(tf.tensor(t.data, t.shape, 'float32')));
     }
     this.stepCount = stepCount;
   }

@@ -5,21 +5,23 @@ import { evaluate } from '../../../engine/eval.js';
 import { generate } from '../../../engine/generate.js';
 import { tinyConfig } from '../../../engine/model/config.js';
 import { LlamaModel } from '../../../engine/model/llama-model.js';
-import { tokenIds, useBackend } from './helpers.js';
+import { tokenIds, useBackend } from './helpers/backend-and-reference.js';
 
 describe('evaluation', () => {
-  const config = tinyConfig({ vocabSize: 50, initializerRange: 0.2 });
+  const config = tinyConfig({ vocabSize: 50 });
   let model: LlamaModel;
   before(async () => {
     await useBackend('wasm');
-    model = LlamaModel.init(config, 3);
+    model = LlamaModel.init(config, 3, { initializerRange: 0.2 });
   });
   after(() => model.dispose());
 
   /** NLL of tokens[1..] given the prefix, straight from one forward pass (float64 log-softmax). */
   function directNll(tokens: Int32Array): number {
     const T = tokens.length;
-    const logits = tf.tidy(() => model.forward({ batchSize: 1, seqLen: T, inputIds: tokens }).dataSync() as Float32Array);
+    const logits = tf.tidy(
+      () => model.forward({ batchSize: 1, seqLen: T, inputIds: tokens }).dataSync() as Float32Array,
+    );
     let nll = 0;
     for (let t = 0; t + 1 < T; t++) {
       const row = logits.subarray(t * 50, (t + 1) * 50);
@@ -61,11 +63,11 @@ describe('evaluation', () => {
 });
 
 describe('generate', () => {
-  const config = tinyConfig({ vocabSize: 40, initializerRange: 0.5 });
+  const config = tinyConfig({ vocabSize: 40 });
   let model: LlamaModel;
   before(async () => {
     await useBackend('wasm');
-    model = LlamaModel.init(config, 8);
+    model = LlamaModel.init(config, 8, { initializerRange: 0.5 });
   });
   after(() => model.dispose());
 
@@ -78,7 +80,8 @@ describe('generate', () => {
   });
 
   it('top-k sampling repeats with a seed and varies across seeds', () => {
-    const run = (seed: number) => generate(model, [5], { maxNewTokens: 12, topK: 10, seed, temperature: 2 });
+    const run = (seed: number) =>
+      generate(model, [5], { maxNewTokens: 12, topK: 10, seed, temperature: 2 });
     assert.deepEqual(run(1), run(1));
     const outs = new Set([1, 2, 3, 4].map((s) => run(s).join(',')));
     assert.ok(outs.size > 1);

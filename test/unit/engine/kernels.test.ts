@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { fastMatMul } from '../../../engine/kernels/fast-mat-mul.js';
-import { maxAbsDiff, useBackend } from './helpers.js';
+import { maxAbsDiff, useBackend } from './helpers/backend-and-reference.js';
 
 function rand(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);

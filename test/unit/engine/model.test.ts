@@ -10,13 +10,23 @@ import { tinyConfig, type LlamaConfig } from '../../../engine/model/config.js';
 import { LlamaModel } from '../../../engine/model/llama-model.js';
 import { computeInvFreq } from '../../../engine/model/rotary.js';
 import { initHostWeights, parameterSpecs } from '../../../engine/model/weights.js';
-import { maxAbsDiff, referenceForward, tokenIds, useBackend } from './helpers.js';
+import {
+  maxAbsDiff,
+  referenceForward,
+  tokenIds,
+  useBackend,
+} from './helpers/backend-and-reference.js';
 
 const CONFIGS: Record<string, LlamaConfig> = {
   gqa: tinyConfig({ numAttentionHeads: 4, numKeyValueHeads: 2 }),
   tied: tinyConfig({ tieWordEmbeddings: true, numKeyValueHeads: 4 }),
-  qwen2Bias: tinyConfig({ modelType: 'qwen2', numKeyValueHeads: 1 }),
-  llamaBias: tinyConfig({ attentionBias: true, mlpBias: true }),
+  qwen2Bias: tinyConfig({
+    architecture: 'Qwen2ForCausalLM',
+    modelType: 'qwen2',
+    numKeyValueHeads: 1,
+    attentionBias: true,
+  }),
+  llamaBias: tinyConfig({ attentionBias: true, oProjBias: true }),
   llama3Rope: tinyConfig({
     ropeTheta: 500000,
     ropeScaling: {
@@ -169,13 +179,40 @@ describe('rotary embeddings', () => {
 
 describe('bad input', () => {
   it('rejects unsupported configs with a typed error', () => {
-    assert.throws(() => tinyConfig({ hiddenAct: 'gelu' }), UnsupportedConfigError);
-    assert.throws(() => tinyConfig({ modelType: 'gpt2' }), UnsupportedConfigError);
-    assert.throws(() => tinyConfig({ numKeyValueHeads: 3 }), UnsupportedConfigError);
     assert.throws(
-      () => tinyConfig({ ropeScaling: { ropeType: 'yarn' as 'llama3', factor: 2 } }),
+      () => tinyConfig({ architecture: 'GPT2LMHeadModel' as 'LlamaForCausalLM' }),
       UnsupportedConfigError,
     );
+    assert.throws(() => tinyConfig({ numKeyValueHeads: 3 }), UnsupportedConfigError);
+    assert.throws(
+      () =>
+        tinyConfig({
+          ropeScaling: {
+            ropeType: 'yarn' as 'llama3',
+            factor: 2,
+            lowFreqFactor: 1,
+            highFreqFactor: 4,
+            originalMaxPositionEmbeddings: 16,
+          },
+        }),
+      UnsupportedConfigError,
+    );
+  });
+
+  it('rejects sequences longer than a Mistral sliding window (not implemented)', () => {
+    const config = tinyConfig({
+      architecture: 'MistralForCausalLM',
+      modelType: 'mistral',
+      slidingWindow: 4,
+    });
+    const model = LlamaModel.init(config, 1);
+    const ok = model.forward({ batchSize: 1, seqLen: 4, inputIds: tokenIds(4, 128) });
+    ok.dispose();
+    assert.throws(
+      () => model.forward({ batchSize: 1, seqLen: 5, inputIds: tokenIds(5, 128) }),
+      UnsupportedConfigError,
+    );
+    model.dispose();
   });
 
   it('rejects layer indices out of range', () => {

@@ -12,15 +12,8 @@ import { clipByGlobalNorm } from '../../../engine/train/grad-clip.js';
 import { getLr } from '../../../engine/train/lr-schedule.js';
 import { selectTrainable } from '../../../engine/train/trainable.js';
 import { type TrainConfig, Trainer } from '../../../engine/train/trainer.js';
-import { useBackend } from './helpers.js';
-
-/** A learnable stream: short repeating "documents" ending in EOS (id 1). */
-export function toyTokens(n: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++)
-    out[i] = i % 9 === 8 ? 1 : 2 + ((i * 3) % 9) + (Math.floor(i / 9) % 3);
-  return out;
-}
+import { useBackend } from './helpers/backend-and-reference.js';
+import { toyTokens } from './helpers/toy-training.js';
 
 function trainConfig(over: Partial<TrainConfig> = {}): TrainConfig {
   return {
@@ -168,7 +161,7 @@ describe('Trainer', () => {
 
   it('elo mode: loss falls; frozen weights get no optimizer state and stay unchanged', async () => {
     // A frozen random head needs some scale to be steerable (pretrained heads have it).
-    const model = LlamaModel.init({ ...config, initializerRange: 0.3 }, 1, { layers: [0, -1] });
+    const model = LlamaModel.init(config, 1, { layers: [0, -1], initializerRange: 0.3 });
     const trainable = selectTrainable(model.weights.specs, model.layerIndices, 3, { mode: 'elo' });
     const frozenBefore = model.weights.get('model.embed_tokens.weight').dataSync().slice();
     const headBefore = model.weights.get('lm_head.weight').dataSync().slice();

@@ -3,10 +3,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { biasLayout, type LlamaConfig } from '../../../engine/model/config.js';
-import { computeInvFreq } from '../../../engine/model/rotary.js';
-import type { HostWeights } from '../../../engine/model/weights.js';
-import { registerEngineKernels } from '../../../engine/kernels/register-kernels.js';
+import { biasLayout, type LlamaConfig } from '../../../../engine/model/config.js';
+import { computeInvFreq } from '../../../../engine/model/rotary.js';
+import type { HostWeights } from '../../../../engine/model/weights.js';
+import { registerEngineKernels } from '../../../../engine/kernels/register-kernels.js';
 
 export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
   if (tf.getBackend() !== name) {
@@ -171,31 +171,10 @@ export function referenceForward(
       w(host, `${p}.post_attention_layernorm.weight`),
       config.rmsNormEps,
     );
-    const g = linearRef(
-      x2,
-      T,
-      d,
-      w(host, `${p}.mlp.gate_proj.weight`),
-      ff,
-      bias.mlp ? opt(`${p}.mlp.gate_proj.bias`) : undefined,
-    );
-    const u = linearRef(
-      x2,
-      T,
-      d,
-      w(host, `${p}.mlp.up_proj.weight`),
-      ff,
-      bias.mlp ? opt(`${p}.mlp.up_proj.bias`) : undefined,
-    );
+    const g = linearRef(x2, T, d, w(host, `${p}.mlp.gate_proj.weight`), ff);
+    const u = linearRef(x2, T, d, w(host, `${p}.mlp.up_proj.weight`), ff);
     for (let i = 0; i < g.length; i++) g[i] = (g[i]! / (1 + Math.exp(-g[i]!))) * u[i]!;
-    const dn = linearRef(
-      g,
-      T,
-      ff,
-      w(host, `${p}.mlp.down_proj.weight`),
-      d,
-      bias.mlp ? opt(`${p}.mlp.down_proj.bias`) : undefined,
-    );
+    const dn = linearRef(g, T, ff, w(host, `${p}.mlp.down_proj.weight`), d);
     for (let i = 0; i < h.length; i++) h[i]! += dn[i]!;
   }
   h = rmsNormRef(h, T, d, w(host, 'model.norm.weight'), config.rmsNormEps);
