@@ -6,6 +6,12 @@ import { SafetensorsError } from '../formats/safetensors-error.js';
 import { SurgeryError } from '../formats/surgery.js';
 import { TokenShardError } from '../formats/token-shard.js';
 import { TokenizerError } from '../formats/tokenizer.js';
+import {
+  LayerIndexError,
+  ShapeMismatchError,
+  TokenIdError,
+  UnsupportedConfigError,
+} from '../engine/errors.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
@@ -23,6 +29,10 @@ const BAD_INPUT = [
   SurgeryError,
   TokenShardError,
   TokenizerError,
+  UnsupportedConfigError,
+  LayerIndexError,
+  ShapeMismatchError,
+  TokenIdError,
 ];
 
 export function exitCodeFor(err: unknown): number {

@@ -64,3 +64,13 @@ export class NonFiniteLossError extends EngineError {
 
 /** No checkpoint (or no verifiable one) where one was required, or a corrupt one was named. */
 export class CheckpointError extends EngineError {}
+
+/** A token id outside the model's vocabulary (bad --token-ids input, or a mismatched tokenizer). */
+export class TokenIdError extends EngineError {
+  constructor(
+    readonly tokenId: number,
+    readonly vocabSize: number,
+  ) {
+    super(`token id ${tokenId} is outside the vocabulary (size ${vocabSize})`);
+  }
+}
