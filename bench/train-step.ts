@@ -12,7 +12,23 @@ import { PackedDataLoader } from '../engine/train/data-loader.js';
 import { selectTrainable, type TrainMode } from '../engine/train/trainable.js';
 import { Trainer } from '../engine/train/trainer.js';
 
-const PLAIN_MATMUL_GFLOPS = 20; // measured plain 2-D matMul rate on this machine (WASM, 1 thread)
+const PLAIN_MATMUL_GFLOPS = 20; // plain 2-D matMul rate of this machine, idle (WASM, 1 thread)
+
+/** The plain 2-D matMul rate right now (shared machines vary): [1024,128]·[128,8192]. */
+function plainMatMulGflops(): number {
+  const a = tf.randomNormal([1024, 128]);
+  const b = tf.randomNormal([128, 8192]);
+  const once = () => tf.tidy(() => void tf.matMul(a, b).dataSync());
+  once();
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    once();
+    times.push(performance.now() - t0);
+  }
+  tf.dispose([a, b]);
+  return (2 * 1024 * 128 * 8192) / Math.min(...times) / 1e6;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -63,6 +79,7 @@ async function main(): Promise<void> {
   trainer.trainStep(); // warm-up (XNNPACK operator creation, allocations)
   const rows: { stepMs: number; forwardMs: number; backwardMs: number; optimizerMs: number }[] = [];
   for (let i = 0; i < steps; i++) rows.push(trainer.trainStep().timings);
+  const rate = plainMatMulGflops();
   const med = (k: keyof (typeof rows)[number]) =>
     rows.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
   const stepMs = med('stepMs');
@@ -77,7 +94,10 @@ async function main(): Promise<void> {
         forwardGflop: +(flops.forward / 1e9).toFixed(2),
         backwardGflop: +(flops.backward / 1e9).toFixed(2),
         predictedMsAt20Gflops: Math.round(flops.total / (PLAIN_MATMUL_GFLOPS * 1e6)),
+        plainMatMulGflopsNow: +rate.toFixed(1),
+        predictedMsAtRateNow: Math.round(flops.total / (rate * 1e6)),
         medianStepMs: Math.round(stepMs),
+        minStepMs: Math.round(Math.min(...rows.map((r) => r.stepMs))),
         forwardMs: Math.round(med('forwardMs')),
         backwardMs: Math.round(med('backwardMs')),
         optimizerMs: Math.round(med('optimizerMs')),

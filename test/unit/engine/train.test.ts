@@ -11,7 +11,8 @@ import { PackedDataLoader } from '../../../engine/train/data-loader.js';
 import { clipByGlobalNorm } from '../../../engine/train/grad-clip.js';
 import { getLr } from '../../../engine/train/lr-schedule.js';
 import { selectTrainable } from '../../../engine/train/trainable.js';
-import { type TrainConfig, Trainer } from '../../../engine/train/trainer.js';
+import { type StepInfo, type TrainConfig, Trainer } from '../../../engine/train/trainer.js';
+import { summarizeRun } from '../../../engine/stats.js';
 import { useBackend } from './helpers/backend-and-reference.js';
 import { toyTokens } from './helpers/toy-training.js';
 
@@ -207,6 +208,29 @@ describe('Trainer', () => {
     let diff = 0;
     a.w.forEach((x, i) => (diff = Math.max(diff, Math.abs(x - b.w[i]!))));
     assert.ok(diff < 1e-6, `max weight diff ${diff}`);
+  });
+
+  it('reports per-step stats that summarise into run stats', async () => {
+    const model = LlamaModel.init(config, 5);
+    const trainable = selectTrainable(model.weights.specs, model.layerIndices, 3, { mode: 'elo' });
+    const trainer = new Trainer(model, loader(2), trainConfig({ totalSteps: 3 }), trainable);
+    const steps: StepInfo[] = [];
+    await trainer.run({ onStep: (s) => void steps.push(s) });
+    const s = steps[2]!;
+    assert.equal(s.tokens, 3 * 2 * 16);
+    const t = s.timings;
+    assert.ok(Math.abs(t.forwardMs + t.backwardMs + t.optimizerMs - t.stepMs) < 1);
+    assert.ok(s.tokensPerSec > 0 && s.flopsPerSec > 0 && s.peakTensorBytes > 0 && s.rssBytes > 0);
+    const run = summarizeRun(steps);
+    assert.equal(run.steps, 3);
+    assert.equal(run.tokens, 96);
+    assert.equal(run.finalLoss, s.loss);
+    assert.ok(
+      run.achievedFlopsPerSec > 0 &&
+        run.peakTensorBytes === Math.max(...steps.map((x) => x.peakTensorBytes)),
+    );
+    trainer.dispose();
+    model.dispose();
   });
 
   it('does not leak tensors across many steps', async () => {
