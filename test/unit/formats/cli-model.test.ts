@@ -18,8 +18,8 @@ function elo(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-void describe('elo model (built CLI)', () => {
-  void it('inspects, detaches and reintegrates a generated model', async () => {
+describe('elo model (built CLI)', () => {
+  it('inspects, detaches and reintegrates a generated model', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'), {
         ...TINY_CONFIG,
@@ -62,7 +62,7 @@ void describe('elo model (built CLI)', () => {
     });
   });
 
-  void it('answers bad input with one sentence and exit code 2, failures with 1', async () => {
+  it('answers bad input with one sentence and exit code 2, failures with 1', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'));
       const cases: [string[], RegExp][] = [
