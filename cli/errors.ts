@@ -12,6 +12,7 @@ import {
   TokenIdError,
   UnsupportedConfigError,
 } from '../engine/errors.js';
+import { StoreConfigError } from '../storage/errors.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
@@ -33,6 +34,7 @@ const BAD_INPUT = [
   LayerIndexError,
   ShapeMismatchError,
   TokenIdError,
+  StoreConfigError,
 ];
 
 export function exitCodeFor(err: unknown): number {

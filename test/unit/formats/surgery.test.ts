@@ -42,8 +42,8 @@ async function flipByte(dir: string, tensor: string): Promise<void> {
   await fs.rename(p + '.new', p);
 }
 
-void describe('surgery', () => {
-  void it('resolves layer lists', () => {
+describe('surgery', () => {
+  it('resolves layer lists', () => {
     assert.deepEqual(resolveLayers('0,-1', 4), [0, 3]);
     assert.deepEqual(resolveLayers([-1, 1, -4], 4), [0, 1, 3]);
     assert.throws(() => resolveLayers('0,-4', 4), /layer -4 is listed twice \(it is layer 0\)/);
@@ -53,7 +53,7 @@ void describe('surgery', () => {
     assert.throws(() => resolveLayers([], 4), SurgeryError);
   });
 
-  void it('detaches the chosen layers into a valid HF folder', async () => {
+  it('detaches the chosen layers into a valid HF folder', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'), TINY_CONFIG, {
         tokenizer: { model: { type: 'BPE', vocab: {}, merges: [] } },
@@ -92,7 +92,7 @@ void describe('surgery', () => {
   });
 
   for (const maxShardBytes of [Infinity, 3000]) {
-    void it(`reintegrate(base, detach(base, λ)) is the base, tensor for tensor (shard ${maxShardBytes})`, async () => {
+    it(`reintegrate(base, detach(base, λ)) is the base, tensor for tensor (shard ${maxShardBytes})`, async () => {
       await withTempDir(async (dir) => {
         const base = await makeModelFolder(path.join(dir, 'base'), TINY_CONFIG, { maxShardBytes });
         const elo = path.join(dir, 'elo');
@@ -118,7 +118,7 @@ void describe('surgery', () => {
     });
   }
 
-  void it('puts a modified elo layer back at its base index only', async () => {
+  it('puts a modified elo layer back at its base index only', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'));
       const elo = path.join(dir, 'elo');
@@ -147,7 +147,7 @@ void describe('surgery', () => {
     });
   });
 
-  void it('refuses a different base, mismatched shapes and existing outputs, leaving nothing', async () => {
+  it('refuses a different base, mismatched shapes and existing outputs, leaving nothing', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'));
       const other = await makeModelFolder(path.join(dir, 'other'), TINY_CONFIG, { seed: 9 });
@@ -178,7 +178,7 @@ void describe('surgery', () => {
     });
   });
 
-  void it('streams: peak memory stays far below the model size', async (t) => {
+  it('streams: peak memory stays far below the model size', async (t) => {
     await withTempDir(async (dir) => {
       // ~200 MB of F32 weights; the largest tensor (embeddings) is ~17 MB.
       const cfg = {
