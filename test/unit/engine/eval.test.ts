@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { TokenShardWriter } from '../../../formats/index.js';
 import { evaluate } from '../../../engine/eval.js';
+import { loadPackedTokens, shardDocuments } from '../../../engine/io/token-shards.js';
 import { generate } from '../../../engine/generate.js';
 import { tinyConfig } from '../../../engine/model/config.js';
 import { LlamaModel } from '../../../engine/model/llama-model.js';
@@ -59,6 +64,54 @@ describe('evaluation', () => {
     // Windows of 8: the first window's NLL is that of the first 9 tokens alone.
     const first = await evaluate(model, [seqs[0]!.subarray(0, 9)], { seqLen: 8, batchSize: 1 });
     assert.ok(Math.abs(first.totalNllNats - directNll(seqs[0]!.subarray(0, 9))) < 1e-3);
+  });
+});
+
+describe('token shards', () => {
+  let dir: string;
+  let model: LlamaModel;
+  before(async () => {
+    await useBackend('wasm');
+    model = LlamaModel.init(tinyConfig({ vocabSize: 50 }), 3, { initializerRange: 0.2 });
+    dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'shards-'));
+    const w = await TokenShardWriter.create(path.join(dir, 'a.bin'), {
+      vocabSize: 50,
+      tokenizerHash: 'a'.repeat(64),
+    });
+    await w.appendDocument([5, 6, 7, 8, 1], 'ko');
+    await w.appendDocument([9, 10, 11], 'en');
+    await w.appendDocument([12, 13, 14, 15], 'ko');
+    await w.close();
+  });
+  after(async () => {
+    model.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('streams documents per language into evaluate', async () => {
+    const shard = [path.join(dir, 'a.bin')];
+    const ko = await evaluate(model, shardDocuments(shard, { lang: 'ko' }), {
+      seqLen: 8,
+      batchSize: 2,
+    });
+    const direct = await evaluate(
+      model,
+      [
+        [5, 6, 7, 8, 1],
+        [12, 13, 14, 15],
+      ],
+      {
+        seqLen: 8,
+        batchSize: 2,
+      },
+    );
+    assert.equal(ko.tokens, 4 + 3);
+    assert.equal(ko.totalNllNats, direct.totalNllNats);
+  });
+
+  it('packs documents into an EOS-separated stream for training', async () => {
+    const tokens = await loadPackedTokens([path.join(dir, 'a.bin')], 1);
+    assert.deepEqual([...tokens], [5, 6, 7, 8, 1, 9, 10, 11, 1, 12, 13, 14, 15, 1]);
   });
 });
 
