@@ -2,14 +2,18 @@
 import { SafetensorsFile, writeSafetensors } from '../../formats/index.js';
 import type { HostWeights } from '../model/weights.js';
 
+/** Float dtypes a file can be written in (float32 data is rounded for F16/BF16). */
+export type FloatDType = 'F32' | 'BF16' | 'F16';
+
 export async function writeHostTensors(
   path: string,
   tensors: HostWeights,
   metadata?: Record<string, string>,
+  dtype: FloatDType = 'F32',
 ): Promise<void> {
   const list = [...tensors].map(([name, t]) => ({
     name,
-    dtype: 'F32' as const,
+    dtype,
     shape: t.shape,
     data: t.data,
   }));

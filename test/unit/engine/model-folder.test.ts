@@ -7,7 +7,11 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { SafetensorsFile } from '../../../formats/index.js';
+import { detach, reintegrate, SafetensorsFile } from '../../../formats/index.js';
+import { PackedDataLoader } from '../../../engine/train/data-loader.js';
+import { selectTrainable } from '../../../engine/train/trainable.js';
+import { Trainer } from '../../../engine/train/trainer.js';
+import { toyTokens, toyTrainConfig } from './helpers/toy-training.js';
 import { evaluate } from '../../../engine/eval.js';
 import { loadModelFolder, saveModelFolder } from '../../../engine/io/hf-folder.js';
 import { tinyConfig } from '../../../engine/model/config.js';
@@ -52,7 +56,7 @@ describe('HF model folders', () => {
     const config = tinyConfig({ numHiddenLayers: 3, attentionBias: true, oProjBias: true });
     const model = LlamaModel.init(config, 4, { initializerRange: 0.2 });
     const out = path.join(dir, 'llama');
-    await saveModelFolder(model, out, { custom_field: 'kept' });
+    await saveModelFolder(model, out, { rawConfig: { custom_field: 'kept' } });
     const raw = JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8'));
     assert.equal(raw.custom_field, 'kept');
     assert.equal(raw.num_hidden_layers, 3);
@@ -64,6 +68,55 @@ describe('HF model folders', () => {
     const sub = LlamaModel.fromHost(config, model.weights.toHost(), { layers: [0, 2] });
     assert.equal(maxAbsDiff(logitsOf(sub, ids), logitsOf(detached, ids)), 0);
     for (const m of [model, loaded, detached, sub]) m.dispose();
+  });
+
+  it('ELO round trip: detach, train the detached layers, save, reintegrate', async () => {
+    const config = tinyConfig({ numHiddenLayers: 4, vocabSize: 16 });
+    const base = LlamaModel.init(config, 6, { initializerRange: 0.3 });
+    const baseDir = path.join(dir, 'elo-base');
+    await saveModelFolder(base, baseDir);
+    const eloDir = path.join(dir, 'elo-detached');
+    await detach(baseDir, [0, -1], eloDir);
+
+    const elo = await loadModelFolder(eloDir); // a 2-layer model: base layers 0 and 3
+    assert.deepEqual(elo.layerIndices, [0, 1]);
+    const trainable = selectTrainable(elo.weights.specs, elo.layerIndices, 2, { mode: 'elo' });
+    const loader = new PackedDataLoader(toyTokens(400), { seqLen: 16, batchSize: 2, seed: 3 });
+    const trainer = new Trainer(elo, loader, toyTrainConfig(3), trainable);
+    await trainer.run();
+    trainer.dispose();
+    const trainedDir = path.join(dir, 'elo-trained');
+    const raw = JSON.parse(await readFile(path.join(eloDir, 'config.json'), 'utf8'));
+    await saveModelFolder(elo, trainedDir, { rawConfig: raw, sideFilesFrom: eloDir });
+
+    const mergedDir = path.join(dir, 'elo-merged');
+    await reintegrate(baseDir, trainedDir, mergedDir);
+    const merged = await loadModelFolder(mergedDir);
+    const w = (m: LlamaModel, name: string) => m.weights.get(name).dataSync();
+    const q = (l: number) => `model.layers.${l}.self_attn.q_proj.weight`;
+    assert.deepEqual(w(merged, q(0)), w(elo, q(0)));
+    assert.deepEqual(w(merged, q(3)), w(elo, q(1)));
+    assert.deepEqual(w(merged, q(1)), w(base, q(1)));
+    assert.notDeepEqual(w(merged, q(3)), w(base, q(3))); // trained
+    assert.deepEqual(w(merged, 'lm_head.weight'), w(base, 'lm_head.weight')); // frozen head
+    for (const m of [base, elo, merged]) m.dispose();
+  });
+
+  it('writes bf16 weights when asked, and loads them back widened', async () => {
+    const model = LlamaModel.init(tinyConfig(), 2);
+    const out = path.join(dir, 'bf16');
+    await saveModelFolder(model, out, { dtype: 'BF16' });
+    const f = await SafetensorsFile.open(path.join(out, 'model.safetensors'));
+    assert.equal(f.info('model.embed_tokens.weight').dtype, 'BF16');
+    await f.close();
+    const raw = JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8'));
+    assert.equal(raw.torch_dtype ?? raw.dtype, 'bfloat16');
+    const back = await loadModelFolder(out);
+    const a = model.weights.get('model.layers.0.mlp.up_proj.weight').dataSync();
+    const b = back.weights.get('model.layers.0.mlp.up_proj.weight').dataSync();
+    assert.ok(maxAbsDiff(a, b) < 1e-3 && maxAbsDiff(a, b) > 0);
+    back.dispose();
+    model.dispose();
   });
 
   it('writes no lm_head for tied embeddings', async () => {
