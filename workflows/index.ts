@@ -1,0 +1,2 @@
+// The workflow bundle's entry point: every workflow a worker can run.
+export { smokePipeline } from './smoke.js';
