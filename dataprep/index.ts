@@ -25,3 +25,4 @@ export { dropReason, type DocumentFilter, type DropReason } from './document-fil
 export { planMix, type MixPlan } from './mix-plan.js';
 export { readSource, sourceFormat, type SourceDocument } from './read-source.js';
 export { ShardSetWriter } from './shard-set-writer.js';
+export { shippedCorporaParams, type ShippedCorporaOptions } from './shipped-corpora.js';
