@@ -31,7 +31,7 @@ export async function* readSource(
   opts: ReadSourceOptions = {},
 ): AsyncGenerator<SourceDocument> {
   const format = sourceFormat(src);
-  const stream = await openSource(src.path, field, opts);
+  const { stream, close } = await openSource(src.path, field, opts);
   const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let lineNo = 0;
   try {
@@ -59,6 +59,7 @@ export async function* readSource(
   } finally {
     lines.close();
     stream.destroy();
+    close();
   }
 }
 
@@ -82,15 +83,20 @@ function jsonlText(line: string, src: SourceParams, lineNo: number, field: strin
   return text;
 }
 
-async function openSource(p: string, field: string, opts: ReadSourceOptions): Promise<Readable> {
+async function openSource(
+  p: string,
+  field: string,
+  opts: ReadSourceOptions,
+): Promise<{ stream: Readable; close: () => void }> {
   if (p.startsWith('s3://')) {
     const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(p);
     if (!m) throw new DataPrepError(`"${p}" is not s3://bucket/key`, field);
     const client = createS3Client(opts.s3 ?? s3SettingsFromEnv());
     try {
       const res = await client.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
-      return res.Body as Readable;
+      return { stream: res.Body as Readable, close: () => client.destroy() };
     } catch (err) {
+      client.destroy();
       throw new DataPrepError(`cannot read ${p} (${(err as Error).message})`, field);
     }
   }
@@ -102,5 +108,5 @@ async function openSource(p: string, field: string, opts: ReadSourceOptions): Pr
       reject(new DataPrepError(`cannot read ${p} (${err.message})`, field)),
     );
   });
-  return stream;
+  return { stream, close: () => {} };
 }
