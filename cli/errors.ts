@@ -6,6 +6,7 @@ import { SafetensorsError } from '../formats/safetensors-error.js';
 import { SurgeryError } from '../formats/surgery.js';
 import { TokenShardError } from '../formats/token-shard.js';
 import { TokenizerError } from '../formats/tokenizer.js';
+import { StoreConfigError } from '../storage/errors.js';
 
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
@@ -23,6 +24,7 @@ const BAD_INPUT = [
   SurgeryError,
   TokenShardError,
   TokenizerError,
+  StoreConfigError,
 ];
 
 export function exitCodeFor(err: unknown): number {

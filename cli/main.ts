@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerModelCommands } from './commands/model.js';
+import { registerStoreCommands } from './commands/store.js';
 import { EXIT_BAD_INPUT, exitCodeFor, oneLine } from './errors.js';
 
 function version(): string {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerModelCommands(program);
+  registerStoreCommands(program);
   return program;
 }
 

@@ -183,11 +183,10 @@ export class HfModelFolder {
 
   /**
    * sha256 over the weights as tensors, independent of sharding: for each tensor in name
-   * order, a line `name dtype shape byteLength` and then its bytes. Streams one chunk at a time.
+   * order, a line `name dtype shape byteLength` and then its bytes. Streams through `chunk`.
    */
-  async weightsSha256(): Promise<string> {
+  async weightsSha256(chunk = new Uint8Array(DEFAULT_CHUNK_BYTES)): Promise<string> {
     const hash = createHash('sha256');
-    const chunk = new Uint8Array(DEFAULT_CHUNK_BYTES);
     for (const name of [...this.tensors.tensorNames()].sort()) {
       const i = this.tensors.info(name);
       hash.update(`${name} ${i.dtype} ${JSON.stringify(i.shape)} ${i.byteLength}\n`);

@@ -7,4 +7,5 @@ export * from './hf-model-folder.js';
 export * from './tokenizer.js';
 export * from './token-shard.js';
 export * from './surgery.js';
-export { canonicalJson, sha256Hex } from './canonical-json.js';
+export { canonicalJson } from './canonical-json.js';
+export { sha256Hex } from './sha256.js';

@@ -9,7 +9,10 @@ import { parseHeaderJson, parseHeaderLength, type TensorInfo } from './safetenso
 export type { TensorInfo } from './safetensors-header.js';
 
 export interface ReadTensorOptions {
-  /** Widen F16/BF16/F64 to a Float32Array (F32 is returned as is). */
+  /**
+   * Widen F16/BF16/F64 to a Float32Array (F32 is returned as is); the returned tensor's dtype
+   * is then 'F32' (`info(name).dtype` still tells the stored one). Integer dtypes are refused.
+   */
   asFloat32?: boolean;
 }
 

@@ -91,6 +91,8 @@ export async function detach(
     base.checkTensors();
     const cfg = base.config;
     const baseLayers = resolveLayers(layers, cfg.numHiddenLayers);
+    // One buffer for every hash and copy: memory stays flat whatever the model size.
+    const chunk = new Uint8Array(DEFAULT_CHUNK_BYTES);
     const eloCfg = { ...cfg, numHiddenLayers: baseLayers.length };
     // Output tensor → source tensor, in HF order.
     const sources = new Map<string, string>();
@@ -111,11 +113,10 @@ export async function detach(
       version: 1,
       baseLayers,
       baseNumLayers: cfg.numHiddenLayers,
-      baseSha256: await base.weightsSha256(),
+      baseSha256: await base.weightsSha256(chunk),
       layerMap: Object.fromEntries(baseLayers.map((b, i) => [String(i), b])),
     };
     await intoTempFolder(outFolder, async (tmp) => {
-      const chunk = new Uint8Array(DEFAULT_CHUNK_BYTES);
       const plan = planShards(specs, opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES);
       await writeShardedSafetensors(tmp, plan, (s) =>
         base.readRawChunks(sources.get(s.name)!, chunk),
@@ -197,7 +198,8 @@ export async function reintegrate(
           `${eloFolder}: config.json has ${elo.config.numHiddenLayers} layers but ${DETACH_FILE} lists ${manifest.baseLayers.length}`,
         );
       }
-      const baseSha256 = await base.weightsSha256();
+      const chunk = new Uint8Array(DEFAULT_CHUNK_BYTES);
+      const baseSha256 = await base.weightsSha256(chunk);
       if (baseSha256 !== manifest.baseSha256) {
         throw new SurgeryError(
           `${baseFolder} is not the model ${eloFolder} was detached from (weights sha256 ${baseSha256.slice(0, 12)}…, expected ${manifest.baseSha256.slice(0, 12)}…)`,
@@ -238,10 +240,9 @@ export async function reintegrate(
         const e = s.from.entry(s.name);
         return { name, dtype: e.dtype, shape: e.shape };
       });
-      const eloSha256 = await elo.weightsSha256();
+      const eloSha256 = await elo.weightsSha256(chunk);
       const replaced = Object.fromEntries(manifest.baseLayers.map((b, i) => [String(b), i]));
       await intoTempFolder(outFolder, async (tmp) => {
-        const chunk = new Uint8Array(DEFAULT_CHUNK_BYTES);
         // Mirror the base's file layout so the merged folder is laid out like the base.
         const plan = planShards(specs, Infinity, (name) => base.entry(name).file);
         await writeShardedSafetensors(tmp, plan, (s) => {

@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { elo } from '../../support/run-elo.js';
 import { makeModelFolder, TINY_CONFIG, withTempDir } from './helpers.js';
 
-// dist/test/unit/formats/ → dist/cli/main.js
-const MAIN = fileURLToPath(new URL('../../../cli/main.js', import.meta.url));
-
-function elo(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-void describe('elo model (built CLI)', () => {
-  void it('inspects, detaches and reintegrates a generated model', async () => {
+describe('elo model (built CLI)', () => {
+  it('inspects, detaches and reintegrates a generated model', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'), {
         ...TINY_CONFIG,
@@ -62,7 +49,7 @@ void describe('elo model (built CLI)', () => {
     });
   });
 
-  void it('answers bad input with one sentence and exit code 2, failures with 1', async () => {
+  it('answers bad input with one sentence and exit code 2, failures with 1', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'));
       const cases: [string[], RegExp][] = [

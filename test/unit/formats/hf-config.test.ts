@@ -75,8 +75,8 @@ const errorOf = (json: unknown): string => {
   assert.fail('expected an HfConfigError');
 };
 
-void describe('hf-config', () => {
-  void it('parses Llama 3.2 with llama3 rope scaling', () => {
+describe('hf-config', () => {
+  it('parses Llama 3.2 with llama3 rope scaling', () => {
     const c = parseHfConfig(LLAMA_32_1B);
     assert.equal(c.architecture, 'LlamaForCausalLM');
     assert.equal(c.headDim, 64);
@@ -94,7 +94,7 @@ void describe('hf-config', () => {
     assert.equal(c.torchDtype, 'bfloat16');
   });
 
-  void it('parses Qwen2: q/k/v biases, no o bias, defaults for head_dim', () => {
+  it('parses Qwen2: q/k/v biases, no o bias, defaults for head_dim', () => {
     const c = parseHfConfig(QWEN25_05B);
     assert.equal(c.headDim, 64);
     assert.equal(c.attentionBias, true);
@@ -105,14 +105,14 @@ void describe('hf-config', () => {
     assert.equal(shapes.has('lm_head.weight'), false, 'tied');
   });
 
-  void it('defaults num_key_value_heads and head_dim', () => {
+  it('defaults num_key_value_heads and head_dim', () => {
     const { head_dim: _h, num_key_value_heads: _k, ...rest } = LLAMA_32_1B;
     const c = parseHfConfig(rest);
     assert.equal(c.numKeyValueHeads, 32);
     assert.equal(c.headDim, 2048 / 32);
   });
 
-  void it('names the file and JSON path in errors', () => {
+  it('names the file and JSON path in errors', () => {
     assert.equal(
       errorOf({ ...LLAMA_32_1B, num_attention_heads: -3 }),
       'config.json: num_attention_heads: expected a positive integer',
@@ -129,7 +129,7 @@ void describe('hf-config', () => {
     );
   });
 
-  void it('refuses what the Llama math does not cover', () => {
+  it('refuses what the Llama math does not cover', () => {
     assert.match(
       errorOf({ ...LLAMA_32_1B, architectures: ['GPT2LMHeadModel'] }),
       /^config\.json: architectures: unsupported \["GPT2LMHeadModel"\]/,
@@ -154,14 +154,14 @@ void describe('hf-config', () => {
     );
   });
 
-  void it('reads transformers v5 rope_parameters', () => {
+  it('reads transformers v5 rope_parameters', () => {
     const { rope_theta: _t, rope_scaling: scaling, ...rest } = LLAMA_32_1B;
     const c = parseHfConfig({ ...rest, rope_parameters: { rope_theta: 500000, ...scaling } });
     assert.equal(c.ropeTheta, 500000);
     assert.equal(c.ropeScaling?.factor, 32);
   });
 
-  void it('writes back unknown fields and round-trips', () => {
+  it('writes back unknown fields and round-trips', () => {
     for (const json of [LLAMA_32_1B, QWEN25_05B]) {
       const c = parseHfConfig(json);
       const out = toHfConfigJson({ ...c, numHiddenLayers: 2 }, json);
@@ -177,8 +177,8 @@ void describe('hf-config', () => {
   });
 });
 
-void describe('hf-names', () => {
-  void it('parses names into layer and part', () => {
+describe('hf-names', () => {
+  it('parses names into layer and part', () => {
     assert.deepEqual(parseTensorName('model.layers.12.mlp.down_proj.weight'), {
       layer: 12,
       part: 'mlp.down_proj.weight',
@@ -194,7 +194,7 @@ void describe('hf-names', () => {
     );
   });
 
-  void it('derives shapes from the config (GQA, untied head)', () => {
+  it('derives shapes from the config (GQA, untied head)', () => {
     const c = parseHfConfig({ ...LLAMA_32_1B, tie_word_embeddings: false, num_hidden_layers: 2 });
     const s = expectedTensorShapes(c);
     assert.equal(s.size, 1 + 2 * 9 + 2);

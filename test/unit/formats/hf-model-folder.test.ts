@@ -44,8 +44,8 @@ async function rewriteWeights(
   await writeSafetensors(p, tensors);
 }
 
-void describe('HF model folder', () => {
-  void it('lists, reads and checks a single-file folder', async () => {
+describe('HF model folder', () => {
+  it('lists, reads and checks a single-file folder', async () => {
     await withTempDir(async (dir) => {
       await makeModelFolder(dir);
       const m = await HfModelFolder.open(dir);
@@ -86,7 +86,7 @@ void describe('HF model folder', () => {
     });
   });
 
-  void it('hashes weights independently of sharding, and sees a one-byte change', async () => {
+  it('hashes weights independently of sharding, and sees a one-byte change', async () => {
     await withTempDir(async (dir) => {
       const a = await makeModelFolder(path.join(dir, 'a'));
       const b = await makeModelFolder(path.join(dir, 'b'), TINY_CONFIG, { maxShardBytes: 2000 });
@@ -111,7 +111,7 @@ void describe('HF model folder', () => {
     });
   });
 
-  void it('checks Qwen2 biases', async () => {
+  it('checks Qwen2 biases', async () => {
     await withTempDir(async (dir) => {
       await makeModelFolder(dir, QWEN);
       const m = await HfModelFolder.open(dir);
@@ -154,7 +154,7 @@ void describe('HF model folder', () => {
     ],
   ];
   for (const [what, edit, message] of broken) {
-    void it(`refuses a folder with a ${what}, naming file and tensor`, async () => {
+    it(`refuses a folder with a ${what}, naming file and tensor`, async () => {
       await withTempDir(async (dir) => {
         await makeModelFolder(dir);
         await rewriteWeights(dir, (t) => (edit(t) ? t : undefined));
@@ -173,7 +173,7 @@ void describe('HF model folder', () => {
     });
   }
 
-  void it('refuses unknown extra tensors and names missing files', async () => {
+  it('refuses unknown extra tensors and names missing files', async () => {
     await withTempDir(async (dir) => {
       await makeModelFolder(dir);
       await rewriteWeights(dir, (t) => t);

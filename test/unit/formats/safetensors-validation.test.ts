@@ -84,9 +84,9 @@ const CASES: [string, Buffer, RegExp, string | undefined][] = [
   ],
 ];
 
-void describe('safetensors validation', () => {
+describe('safetensors validation', () => {
   for (const [what, bytes, message, tensor] of CASES) {
-    void it(`rejects: ${what}`, async () => {
+    it(`rejects: ${what}`, async () => {
       await withTempDir(async (dir) => {
         const p = path.join(dir, 'bad.safetensors');
         await fs.writeFile(p, bytes);
@@ -103,7 +103,7 @@ void describe('safetensors validation', () => {
     });
   }
 
-  void it('names a truncated file when a tensor read runs out', async () => {
+  it('names a truncated file when a tensor read runs out', async () => {
     await withTempDir(async (dir) => {
       const p = path.join(dir, 'x.safetensors');
       await writeSafetensors(p, [
@@ -116,7 +116,7 @@ void describe('safetensors validation', () => {
     });
   });
 
-  void it('fuzz: mutated and truncated files parse consistently or throw SafetensorsError', async () => {
+  it('fuzz: mutated and truncated files parse consistently or throw SafetensorsError', async () => {
     await withTempDir(async (dir) => {
       const valid = path.join(dir, 'valid.safetensors');
       await writeSafetensors(

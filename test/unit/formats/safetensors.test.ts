@@ -38,8 +38,8 @@ const referenceTensors = (): TensorInput[] => [
   { name: 'c', dtype: 'F16', shape: [3], data: new Float32Array([1, 0.5, -3.25]) },
 ];
 
-void describe('safetensors', () => {
-  void it('reads a file written by the reference implementation', async () => {
+describe('safetensors', () => {
+  it('reads a file written by the reference implementation', async () => {
     await withTempDir(async (dir) => {
       const p = path.join(dir, 'ref.safetensors');
       await fs.writeFile(p, Buffer.from(REFERENCE_HEX, 'hex'));
@@ -66,7 +66,7 @@ void describe('safetensors', () => {
     });
   });
 
-  void it('writes byte-identical output to the reference implementation', async () => {
+  it('writes byte-identical output to the reference implementation', async () => {
     await withTempDir(async (dir) => {
       const p = path.join(dir, 'out.safetensors');
       await writeSafetensors(p, referenceTensors(), { format: 'pt' });
@@ -75,7 +75,7 @@ void describe('safetensors', () => {
     });
   });
 
-  void it('round-trips every dtype, including empty and scalar tensors', async () => {
+  it('round-trips every dtype, including empty and scalar tensors', async () => {
     await withTempDir(async (dir) => {
       const p = path.join(dir, 'all.safetensors');
       const tensors: TensorInput[] = [
@@ -116,7 +116,7 @@ void describe('safetensors', () => {
     });
   });
 
-  void it('converts half precision like torch (round to nearest even)', () => {
+  it('converts half precision like torch (round to nearest even)', () => {
     assert.deepEqual(
       [...float32ToBf16(new Float32Array([1, -2, 3.140625, 1.00390625]))],
       [0x3f80, 0xc000, 0x4049, 0x3f80],
@@ -129,7 +129,7 @@ void describe('safetensors', () => {
     assert.ok(Number.isNaN(bf16ToFloat32(float32ToBf16(new Float32Array([NaN])))[0]));
   });
 
-  void it('reads one tensor without reading the rest of the file', async () => {
+  it('reads one tensor without reading the rest of the file', async () => {
     await withTempDir(async (dir) => {
       const p = path.join(dir, 'big.safetensors');
       const big = { name: 'big', dtype: 'U8' as const, shape: [24 << 20] };
@@ -148,7 +148,7 @@ void describe('safetensors', () => {
     });
   });
 
-  void it('streams writes in header order and leaves no file on failure', async () => {
+  it('streams writes in header order and leaves no file on failure', async () => {
     await withTempDir(async (dir) => {
       const p = path.join(dir, 'w.safetensors');
       const specs = [
@@ -176,7 +176,7 @@ void describe('safetensors', () => {
     });
   });
 
-  void it('writes an async iterable of unknown shapes through a spill file', async () => {
+  it('writes an async iterable of unknown shapes through a spill file', async () => {
     await withTempDir(async (dir) => {
       const p = path.join(dir, 'a.safetensors');
       async function* gen() {
@@ -188,7 +188,7 @@ void describe('safetensors', () => {
     });
   });
 
-  void it('splits into shards with an index and reads them back', async () => {
+  it('splits into shards with an index and reads them back', async () => {
     await withTempDir(async (dir) => {
       const specs = Array.from({ length: 5 }, (_, i) => ({
         name: `t${i}`,

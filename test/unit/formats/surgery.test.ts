@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -12,6 +13,8 @@ import {
   SurgeryError,
 } from '../../../formats/surgery.js';
 import { makeModelFolder, TINY_CONFIG, withTempDir } from './helpers.js';
+
+const SURGERY_JS = new URL('../../../formats/surgery.js', import.meta.url).href;
 
 /** name → raw bytes of every tensor in a folder (small test models only). */
 async function tensorsOf(dir: string): Promise<Map<string, Buffer>> {
@@ -39,8 +42,8 @@ async function flipByte(dir: string, tensor: string): Promise<void> {
   await fs.rename(p + '.new', p);
 }
 
-void describe('surgery', () => {
-  void it('resolves layer lists', () => {
+describe('surgery', () => {
+  it('resolves layer lists', () => {
     assert.deepEqual(resolveLayers('0,-1', 4), [0, 3]);
     assert.deepEqual(resolveLayers([-1, 1, -4], 4), [0, 1, 3]);
     assert.throws(() => resolveLayers('0,-4', 4), /layer -4 is listed twice \(it is layer 0\)/);
@@ -50,7 +53,7 @@ void describe('surgery', () => {
     assert.throws(() => resolveLayers([], 4), SurgeryError);
   });
 
-  void it('detaches the chosen layers into a valid HF folder', async () => {
+  it('detaches the chosen layers into a valid HF folder', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'), TINY_CONFIG, {
         tokenizer: { model: { type: 'BPE', vocab: {}, merges: [] } },
@@ -89,7 +92,7 @@ void describe('surgery', () => {
   });
 
   for (const maxShardBytes of [Infinity, 3000]) {
-    void it(`reintegrate(base, detach(base, λ)) is the base, tensor for tensor (shard ${maxShardBytes})`, async () => {
+    it(`reintegrate(base, detach(base, λ)) is the base, tensor for tensor (shard ${maxShardBytes})`, async () => {
       await withTempDir(async (dir) => {
         const base = await makeModelFolder(path.join(dir, 'base'), TINY_CONFIG, { maxShardBytes });
         const elo = path.join(dir, 'elo');
@@ -115,7 +118,7 @@ void describe('surgery', () => {
     });
   }
 
-  void it('puts a modified elo layer back at its base index only', async () => {
+  it('puts a modified elo layer back at its base index only', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'));
       const elo = path.join(dir, 'elo');
@@ -144,7 +147,7 @@ void describe('surgery', () => {
     });
   });
 
-  void it('refuses a different base, mismatched shapes and existing outputs, leaving nothing', async () => {
+  it('refuses a different base, mismatched shapes and existing outputs, leaving nothing', async () => {
     await withTempDir(async (dir) => {
       const base = await makeModelFolder(path.join(dir, 'base'));
       const other = await makeModelFolder(path.join(dir, 'other'), TINY_CONFIG, { seed: 9 });
@@ -175,7 +178,7 @@ void describe('surgery', () => {
     });
   });
 
-  void it('streams: peak memory stays far below the model size', async () => {
+  it('streams: peak memory stays far below the model size', async (t) => {
     await withTempDir(async (dir) => {
       // ~200 MB of F32 weights; the largest tensor (embeddings) is ~17 MB.
       const cfg = {
@@ -209,12 +212,35 @@ void describe('surgery', () => {
       }
       peak = Math.max(peak, usage());
       const grown = peak - before;
-      assert.ok(grown < 64 << 20, `memory grew by ${(grown / 2 ** 20).toFixed(1)} MiB`);
+      const report = `heap + ArrayBuffers grew by ${(grown / 2 ** 20).toFixed(1)} MiB for ${(total / 2 ** 20).toFixed(0)} MiB of weights`;
+      t.diagnostic(report);
+      assert.ok(grown < 64 << 20, report);
       const merged = await HfModelFolder.open(path.join(dir, 'merged'));
       const b = await HfModelFolder.open(base);
       assert.equal(await merged.weightsSha256(), await b.weightsSha256());
       await merged.close();
       await b.close();
+
+      // A process killed mid-write leaves only a .tmp-* folder, never a partial final folder.
+      const out = path.join(dir, 'killed');
+      const child = spawn(process.execPath, [
+        '--input-type=module',
+        '-e',
+        `import { reintegrate } from ${JSON.stringify(SURGERY_JS)};
+         await reintegrate(${JSON.stringify(base)}, ${JSON.stringify(path.join(dir, 'elo'))}, ${JSON.stringify(out)});`,
+      ]);
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      let sawTemp = false;
+      for (let i = 0; i < 2000 && child.exitCode === null && !sawTemp; i++) {
+        const tmp = (await fs.readdir(dir)).find((n) => n.startsWith('killed.tmp-'));
+        // Wait until the first shard has bytes in it: the copy is under way.
+        if (tmp) sawTemp = (await fs.readdir(path.join(dir, tmp)).catch(() => [])).length > 0;
+        if (!sawTemp) await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      assert.ok(sawTemp, 'the child was killed while writing');
+      assert.equal(await fs.stat(out).catch(() => undefined), undefined, 'no final folder');
     });
   });
 });

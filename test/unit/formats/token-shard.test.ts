@@ -12,14 +12,14 @@ import { prng, withTempDir } from './helpers.js';
 
 const HASH = 'a'.repeat(64);
 
-void describe('token shards', () => {
-  void it('picks uint16 up to 65536 ids, uint32 above', () => {
+describe('token shards', () => {
+  it('picks uint16 up to 65536 ids, uint32 above', () => {
     assert.equal(tokenDType(65536), 'uint16');
     assert.equal(tokenDType(65537), 'uint32');
   });
 
   for (const vocabSize of [50_000, 151_936]) {
-    void it(`writes and reads at any offset (vocab ${vocabSize})`, async () => {
+    it(`writes and reads at any offset (vocab ${vocabSize})`, async () => {
       await withTempDir(async (dir) => {
         const bin = path.join(dir, 'shard-0.bin');
         // A small buffer forces many flushes, so appends cross buffer boundaries.
@@ -65,7 +65,7 @@ void describe('token shards', () => {
     });
   }
 
-  void it('reads without loading the shard', async () => {
+  it('reads without loading the shard', async () => {
     await withTempDir(async (dir) => {
       const bin = path.join(dir, 'big.bin');
       const w = await TokenShardWriter.create(bin, { vocabSize: 1000, tokenizerHash: HASH });
@@ -82,7 +82,7 @@ void describe('token shards', () => {
     });
   });
 
-  void it('refuses bad tokens, and bad or mismatched files, naming the file', async () => {
+  it('refuses bad tokens, and bad or mismatched files, naming the file', async () => {
     await withTempDir(async (dir) => {
       const bin = path.join(dir, 's.bin');
       const w = await TokenShardWriter.create(bin, { vocabSize: 10, tokenizerHash: HASH });
@@ -123,7 +123,7 @@ void describe('token shards', () => {
     });
   });
 
-  void it('leaves no files under the final names if never closed', async () => {
+  it('leaves no files under the final names if never closed', async () => {
     await withTempDir(async (dir) => {
       const w = await TokenShardWriter.create(path.join(dir, 'x.bin'), {
         vocabSize: 10,

@@ -13,10 +13,10 @@ const TEXTS = {
   unseen: 'Zebra 🦓 ünïcödé\ttabs\n\n  double  spaces, 中文 과 カタカナ!',
 };
 
-void describe('tokenizer', () => {
+describe('tokenizer', () => {
   const json = makeByteLevelBpe(CORPUS, 300);
 
-  void it('round-trips English, Korean and Japanese text', async () => {
+  it('round-trips English, Korean and Japanese text', async () => {
     await withTempDir(async (dir) => {
       const file = path.join(dir, 'tokenizer.json');
       await fs.writeFile(file, JSON.stringify(json));
@@ -35,7 +35,7 @@ void describe('tokenizer', () => {
     });
   });
 
-  void it('treats added special tokens as one id', () => {
+  it('treats added special tokens as one id', () => {
     const tok = HfTokenizer.fromJson(json);
     const special = tok.tokenToId(SPECIAL)!;
     assert.equal(special, tok.vocabSize - 1);
@@ -45,7 +45,7 @@ void describe('tokenizer', () => {
     assert.equal(tok.decode(ids, { skipSpecialTokens: true }), 'foxdog');
   });
 
-  void it('hashes the canonical JSON: formatting and key order do not count', async () => {
+  it('hashes the canonical JSON: formatting and key order do not count', async () => {
     const reordered = Object.fromEntries(Object.entries(json).reverse());
     assert.equal(tokenizerHash(reordered), tokenizerHash(json));
     assert.match(tokenizerHash(json), /^[0-9a-f]{64}$/);
@@ -56,7 +56,7 @@ void describe('tokenizer', () => {
     });
   });
 
-  void it('names the file in errors', async () => {
+  it('names the file in errors', async () => {
     await withTempDir(async (dir) => {
       const file = path.join(dir, 'tokenizer.json');
       await fs.writeFile(file, '{"model": ');
