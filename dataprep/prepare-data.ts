@@ -135,30 +135,36 @@ async function run(
     const spill = new ShardSetWriter(spillDir, lang, shardOpts);
     // Named by language alone: one validation shard per language, for per-language loss.
     const valid = new ShardSetWriter(path.join(outDir, 'validation'), lang, shardOpts);
-    let n = 0;
-    for await (const text of keptDocuments(
-      lp.train,
-      `languages.${lang}.train`,
-      filter,
-      seen[lang],
-      st.read,
-      st.dropped,
-      opts,
-    )) {
-      const hash = documentHash(text);
-      const ids = encode(text);
-      const bytes = utf8Bytes(text);
-      if (isValidation(hash, params.seed, params.validationFraction)) {
-        await valid.append(ids, lang);
-        add(st.validation, bytes, ids.length);
-      } else {
-        spilled[lang].push({ lang, hash, index: st.available.documents, tokens: ids.length });
-        await spill.append(ids, lang);
-        add(st.available, bytes, ids.length);
+    try {
+      let n = 0;
+      for await (const text of keptDocuments(
+        lp.train,
+        `languages.${lang}.train`,
+        filter,
+        seen[lang],
+        st.read,
+        st.dropped,
+        opts,
+      )) {
+        const hash = documentHash(text);
+        const ids = encode(text);
+        const bytes = utf8Bytes(text);
+        if (isValidation(hash, params.seed, params.validationFraction)) {
+          await valid.append(ids, lang);
+          add(st.validation, bytes, ids.length);
+        } else {
+          spilled[lang].push({ lang, hash, index: st.available.documents, tokens: ids.length });
+          await spill.append(ids, lang);
+          add(st.available, bytes, ids.length);
+        }
+        if (++n % PROGRESS_EVERY === 0) {
+          opts.onProgress?.({ phase: 'scan', lang, documents: n, tokens: spill.tokens });
+        }
       }
-      if (++n % PROGRESS_EVERY === 0) {
-        opts.onProgress?.({ phase: 'scan', lang, documents: n, tokens: spill.tokens });
-      }
+    } catch (err) {
+      // Close the files before the caller removes the folder.
+      await Promise.all([spill.abort(), valid.abort()]);
+      throw err;
     }
     await spill.close();
     const [validFile] = await valid.close();
@@ -252,6 +258,9 @@ async function run(
         opts.onProgress?.({ phase: 'pack', documents: i + 1, tokens: train.tokens });
       }
     }
+  } catch (err) {
+    await train.abort();
+    throw err;
   } finally {
     for (const s of Object.values(spills)) await s.close();
   }
@@ -334,30 +343,35 @@ async function packEvalSet(
   const dropped = { tooShort: 0, script: 0, duplicate: 0, inTrain: 0 };
   const counts = { documents: 0, bytes: 0, tokens: 0 };
   const seen = new Set<string>();
-  for await (const text of keptDocuments(
-    sources,
-    `languages.${lang}.eval.${name}`,
-    filter,
-    seen,
-    read,
-    dropped,
-    opts,
-  )) {
-    if (trainHashes.has(documentHash(text))) {
-      dropped.inTrain++;
-      continue;
+  try {
+    for await (const text of keptDocuments(
+      sources,
+      `languages.${lang}.eval.${name}`,
+      filter,
+      seen,
+      read,
+      dropped,
+      opts,
+    )) {
+      if (trainHashes.has(documentHash(text))) {
+        dropped.inTrain++;
+        continue;
+      }
+      const ids = encode(text);
+      await writer.append(ids, lang);
+      add(counts, utf8Bytes(text), ids.length);
+      if (counts.documents % PROGRESS_EVERY === 0) {
+        opts.onProgress?.({
+          phase: 'eval',
+          lang,
+          documents: counts.documents,
+          tokens: counts.tokens,
+        });
+      }
     }
-    const ids = encode(text);
-    await writer.append(ids, lang);
-    add(counts, utf8Bytes(text), ids.length);
-    if (counts.documents % PROGRESS_EVERY === 0) {
-      opts.onProgress?.({
-        phase: 'eval',
-        lang,
-        documents: counts.documents,
-        tokens: counts.tokens,
-      });
-    }
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
   const [file] = await writer.close();
   if (!file || counts.tokens < params.seqLen + 1) {

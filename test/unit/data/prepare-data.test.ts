@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { HfTokenizer, TokenShard } from '../../../formats/index.js';
 import {
+  DataPrepError,
   NotEnoughDataError,
   normalizeText,
   prepareData,
@@ -191,6 +192,22 @@ void describe('prepareData', () => {
         prepareData({ ...params, seqLen: 100_000, validationFraction: 0.1 }, out),
         (e: unknown) => e instanceof NotEnoughDataError && e.split === 'validation',
       );
+    });
+  });
+
+  void it('a bad source line fails with its field and leaves no output folder', async () => {
+    await withTempDir(async (dir) => {
+      const params = await corpora(dir);
+      await fs.appendFile(path.join(dir, 'ko.jsonl'), '{"body": 1}\n');
+      const out = path.join(dir, 'out');
+      await assert.rejects(
+        prepareData(params, out),
+        (e: unknown) =>
+          e instanceof DataPrepError &&
+          e.field === 'languages.ko.train.0.path' &&
+          /ko\.jsonl:311: no string field "body"/.test(e.message),
+      );
+      await assert.rejects(fs.stat(out), { code: 'ENOENT' });
     });
   });
 
