@@ -94,16 +94,23 @@ export class Evaluator {
   }
 }
 
-/** Evaluates token sequences (sync or async iterable, e.g. shards read one by one). */
+/**
+ * Evaluates token sequences (sync or async iterable, e.g. shards read one by one), yielding to
+ * the event loop after every batch so heartbeats get through during long evaluations.
+ */
 export async function evaluate(
   model: LlamaModel,
   sequences: Iterable<ArrayLike<number>> | AsyncIterable<ArrayLike<number>>,
   opts: EvalOptions,
 ): Promise<EvalResult> {
   const ev = new Evaluator(model, opts);
+  const span = opts.batchSize * opts.seqLen; // tokens that fill one batch of windows
   for await (const seq of sequences) {
-    ev.add(seq);
-    await new Promise((resolve) => setImmediate(resolve)); // let heartbeats through
+    // Pieces of `span` targets, overlapping by one token: the same windows as the whole sequence.
+    for (let start = 0; start + 1 < seq.length; start += span) {
+      ev.add(Array.prototype.slice.call(seq, start, start + span + 1) as number[]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
   return ev.result();
 }
