@@ -1,5 +1,6 @@
 // Rotary position embeddings (HF LlamaRotaryEmbedding), with the 'llama3' rope_scaling type. Tables are computed on the host in float32 steps, like HF.
 import * as tf from '@tensorflow/tfjs-core';
+import { fastMatMul } from '../kernels/fast-mat-mul.js';
 import type { LlamaConfig } from './config.js';
 
 const f32 = Math.fround;
@@ -68,11 +69,27 @@ export class RotaryEmbedding {
   }
 }
 
-/** rotateHalf(x) = cat(-x2, x1) over the last axis. */
+/**
+ * The signed permutation R with x·R = rotateHalf(x) = cat(-x2, x1): R[i + half, i] = -1 and
+ * R[i, i + half] = 1. As a matrix, rotateHalf is one small matMul forward and backward instead of
+ * split + neg + concat (slice kernels are slow on WASM).
+ */
+export function rotateHalfMatrix(headDim: number): Float32Array {
+  const half = headDim / 2;
+  const r = new Float32Array(headDim * headDim);
+  for (let i = 0; i < half; i++) {
+    r[(i + half) * headDim + i] = -1;
+    r[i * headDim + i + half] = 1;
+  }
+  return r;
+}
+
+/** rotateHalf(x) = cat(-x2, x1) over the last axis, as x · R. */
 export function rotateHalf(x: tf.Tensor4D): tf.Tensor4D {
-  const half = x.shape[3] / 2;
-  const [x1, x2] = tf.split(x, [half, half], 3);
-  return tf.concat([tf.neg(x2!), x1!], 3) as tf.Tensor4D;
+  const hd = x.shape[3];
+  const r = tf.tensor2d(rotateHalfMatrix(hd), [hd, hd]);
+  const flat = tf.reshape(x, [-1, hd]) as tf.Tensor2D; // (B*n*T, hd)
+  return tf.reshape(fastMatMul(flat, r), x.shape) as tf.Tensor4D;
 }
 
 export function applyRotaryPosEmb(
