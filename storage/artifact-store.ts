@@ -41,8 +41,12 @@ export interface ArtifactStore {
   list(prefix: string): Promise<string[]>;
   /** Removes an artifact (manifest first, so it stops existing before its files go). */
   delete(key: string): Promise<void>;
-  /** Deletes files under `prefix` that belong to no committed artifact; returns what it removed. */
-  cleanUncommitted(prefix: string): Promise<string[]>;
+  /**
+   * Deletes what crashed writers left under `prefix` — files of artifacts that never got their
+   * manifest, stray temp files, open multipart uploads — if older than `olderThanMs` (default one
+   * hour, so writers still at work are spared). Returns what it removed.
+   */
+  cleanUncommitted(prefix: string, opts?: { olderThanMs?: number }): Promise<string[]>;
 
   /** Mutable documents (the run manifest): whole-object replace, last writer wins. */
   writeDocument(key: string, data: Uint8Array | string): Promise<void>;

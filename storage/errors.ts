@@ -1,0 +1,56 @@
+/** Base of the store's typed errors; `nonRetryable` ones must not be retried by Temporal. */
+export class StoreError extends Error {
+  readonly nonRetryable: boolean = false;
+}
+
+/** A committed artifact's file does not match its manifest (or is missing). */
+export class CorruptArtifactError extends StoreError {
+  override readonly nonRetryable = true;
+  constructor(
+    readonly uri: string,
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`artifact ${uri}: file ${file} ${detail}`);
+    this.name = 'CorruptArtifactError';
+  }
+}
+
+/** Asked for an artifact that has no committed manifest. */
+export class ArtifactNotFoundError extends StoreError {
+  override readonly nonRetryable = true;
+  constructor(readonly uri: string) {
+    super(`artifact ${uri} does not exist (no committed MANIFEST.json)`);
+    this.name = 'ArtifactNotFoundError';
+  }
+}
+
+/** Committing different content under a key that is already committed: artifacts are immutable. */
+export class ArtifactExistsError extends StoreError {
+  override readonly nonRetryable = true;
+  constructor(readonly uri: string) {
+    super(`artifact ${uri} is already committed with different content; artifacts are immutable`);
+    this.name = 'ArtifactExistsError';
+  }
+}
+
+/** The store cannot be reached or refused us: says where, and what to check. */
+export class StoreUnreachableError extends StoreError {
+  constructor(
+    readonly where: string,
+    cause: string,
+    hint: string,
+  ) {
+    super(`cannot reach the artifact store at ${where}: ${cause}. ${hint}`);
+    this.name = 'StoreUnreachableError';
+  }
+}
+
+/** A store URI or key that makes no sense. */
+export class StoreConfigError extends StoreError {
+  override readonly nonRetryable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreConfigError';
+  }
+}
