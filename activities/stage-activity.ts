@@ -25,7 +25,11 @@ export interface StageContext<S extends StageDef> {
   store: ArtifactStore;
   /** 1 on the first try. */
   attempt: number;
-  /** Store key for this node's artifact `name`: `runs/<run>/<node>/<name>`. */
+  /**
+   * Store key for this node's artifact `name`: `runs/<run>/<node>/<tag>/<name>`, tag = the first 16
+   * hex digits of the cache key (else of the workflow run id). Artifacts are immutable, so a node
+   * re-run with other params or inputs must write elsewhere; a retry writes the same keys.
+   */
   artifactKey(name: string): string;
   /** Progress as heartbeat details (kept a few hundred bytes); re-sent between calls. */
   progress(details: TrainingProgress): void;
@@ -83,7 +87,8 @@ export function implementStage<S extends StageDef>(
           nodeId: input.nodeId,
           store,
           attempt,
-          artifactKey: (name) => `runs/${input.run.runName}/${input.nodeId}/${name}`,
+          artifactKey: (name) =>
+            `runs/${input.run.runName}/${input.nodeId}/${outputTag(input)}/${name}`,
           progress: (progress) => {
             last = progress;
             heartbeat(progress);
@@ -106,6 +111,10 @@ export function implementStage<S extends StageDef>(
       }
     },
   };
+}
+
+function outputTag(input: StageActivityInput): string {
+  return input.cacheKey?.slice(0, 16) ?? `run-${input.run.workflowRunId.slice(0, 8)}`;
 }
 
 function parseOrFail(

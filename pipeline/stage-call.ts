@@ -5,6 +5,7 @@ export interface StageActivityInput {
   run: {
     runName: string;
     workflowId: string;
+    workflowRunId: string;
     dagName: string;
     /** Store root URI the stage reads inputs from and writes outputs to. */
     storeUri: string;

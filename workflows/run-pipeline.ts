@@ -68,23 +68,23 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     throw err;
   }
 
-  const book = proxyActivities<PipelineActivities>({
+  const bookOptions: ActivityOptions = {
     taskQueue: queues.cpu,
     startToCloseTimeout: '2 minutes',
     retry: { maximumAttempts: 5, initialInterval: '500ms' },
-  });
-  // One proxy per distinct option set: each stage runs with its own timeouts and retry policy.
-  const proxies = new Map<string, Record<string, StageActivity>>();
-  const stageActivity = (stage: StageDef): StageActivity => {
-    const options: ActivityOptions = stageActivityOptions(stage, queues);
-    const key = JSON.stringify(options);
-    let proxy = proxies.get(key);
-    if (!proxy) {
-      proxy = proxyActivities<Record<string, StageActivity>>(options);
-      proxies.set(key, proxy);
-    }
-    return proxy[stage.name] as StageActivity;
   };
+  const book = proxyActivities<PipelineActivities>(bookOptions);
+  // One proxy per distinct option set: each stage runs with its own timeouts and retry policy,
+  // under the activity id `stage/<node>` so progress and history map back to nodes.
+  const stageActivity = (stage: StageDef, nodeId: string): StageActivity => {
+    const options: ActivityOptions = {
+      ...stageActivityOptions(stage, queues),
+      activityId: `stage/${nodeId}`,
+    };
+    return proxyActivities<Record<string, StageActivity>>(options)[stage.name] as StageActivity;
+  };
+  const bookFor = (activityId: string) =>
+    proxyActivities<PipelineActivities>({ ...bookOptions, activityId });
 
   const records = new Map<string, NodeRecord>(
     dag.nodes.map((node) => {
@@ -165,7 +165,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     let succeeded = false;
     try {
       if (stage.cacheable !== false) {
-        const found = await book.pipelineCacheLookup({
+        const found = await bookFor(`cache-lookup/${node.id}`).pipelineCacheLookup({
           storeUri: input.storeUri,
           stage: stage.name,
           version: stage.version,
@@ -184,8 +184,17 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
           return;
         }
       }
-      const result = await stageActivity(stage)({
-        run: { runName, workflowId: info.workflowId, dagName: dag.name, storeUri: input.storeUri },
+      const result = await stageActivity(
+        stage,
+        node.id,
+      )({
+        run: {
+          runName,
+          workflowId: info.workflowId,
+          workflowRunId: info.runId,
+          dagName: dag.name,
+          storeUri: input.storeUri,
+        },
         nodeId: node.id,
         params: node.params,
         inputs,
@@ -200,7 +209,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
         endedAt: Date.now(),
       });
       if (rec.cacheKey) {
-        await book
+        await bookFor(`cache-record/${node.id}`)
           .pipelineCacheRecord({
             storeUri: input.storeUri,
             key: rec.cacheKey,

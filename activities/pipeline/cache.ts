@@ -60,6 +60,9 @@ export const createCacheActivities = (storeFor: (uri: string) => Promise<Artifac
     const { storeUri, ...rest } = input;
     const entry: CacheEntry = { format: 'elo-cache-entry/1', ...rest };
     const store = await storeFor(storeUri);
+    // Artifacts are immutable: an entry replaced (stale outputs, or a run without the cache) goes first.
+    if (await store.readManifest(cacheEntryKey(input.key)))
+      await store.delete(cacheEntryKey(input.key));
     await store.commitFiles(
       cacheEntryKey(input.key),
       [{ path: ENTRY_FILE, data: JSON.stringify(entry, null, 2) }],
