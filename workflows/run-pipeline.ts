@@ -132,16 +132,18 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     nodes: view().nodes,
   });
   const flushManifest = async (): Promise<void> => {
-    while (dirty) {
-      dirty = false;
-      try {
-        await book.pipelineWriteRunManifest({ storeUri: input.storeUri, manifest: manifest() });
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        log.warn('run manifest not written', { error: String(err) });
+    try {
+      while (dirty) {
+        dirty = false;
+        const current = manifest();
+        // Not cancellable: a cancelled run still records how it ended.
+        await CancellationScope.nonCancellable(() =>
+          book.pipelineWriteRunManifest({ storeUri: input.storeUri, manifest: current }),
+        ).catch((err: unknown) => log.warn('run manifest not written', { error: String(err) }));
       }
+    } finally {
+      writing = undefined;
     }
-    writing = undefined;
   };
   const touchManifest = () => {
     dirty = true;
