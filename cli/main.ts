@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The `elo` command. Each command group registers itself from its own file under commands/.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerModelCommands } from './commands/model.js';
+import { registerStoreCommands } from './commands/store.js';
+import { EXIT_BAD_INPUT, exitCodeFor, oneLine } from './errors.js';
+
+function version(): string {
+  // dist/cli/main.js → package.json at the repository root.
+  const pkg = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('elo')
+    .description('ELO continual pretraining pipelines')
+    .version(version())
+    // Throw instead of exiting, so usage errors get exit code 2 below.
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  registerModelCommands(program);
+  registerStoreCommands(program);
+  return program;
+}
+
+async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help / version).
+      return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    console.error(`elo: ${oneLine(err)}`);
+    if (process.env.ELO_DEBUG) console.error(err);
+    return exitCodeFor(err);
+  }
+}
+
+run(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);
