@@ -1,17 +1,14 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import {
-  SearchAttributeType,
-  defineSearchAttributeKey,
-  type SearchAttributePair,
-} from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { runPipeline } from '../workflows/run-pipeline.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../formats/canonical-json.js';
 import { stageCatalog } from './catalog.js';
 import { codeVersion } from './code-version.js';
 import { validateDag, type DagSpec } from './dag.js';
 import type { RunPipelineInput } from './run-state.js';
+import { SA } from './search-attributes.js';
 import type { StageRegistry } from './stage-registry.js';
 import { TASK_QUEUES, type QueueKind } from './task-queues.js';
 
@@ -32,14 +29,6 @@ export interface RunRequest {
   useCache?: boolean;
 }
 
-export const SA = {
-  runName: defineSearchAttributeKey('EloRunName', SearchAttributeType.KEYWORD),
-  pipeline: defineSearchAttributeKey('EloPipeline', SearchAttributeType.KEYWORD),
-  targetLanguage: defineSearchAttributeKey('EloTargetLanguage', SearchAttributeType.KEYWORD),
-  baseModel: defineSearchAttributeKey('EloBaseModel', SearchAttributeType.KEYWORD),
-  configHash: defineSearchAttributeKey('EloConfigHash', SearchAttributeType.KEYWORD),
-};
-
 export function configHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
@@ -51,6 +40,11 @@ export function configHash(value: unknown): string {
  * schedules, so a scheduled run is audited exactly like a manual one.
  */
 export function pipelineStartOptions(req: RunRequest) {
+  return startOptionsFor(req, req.runName);
+}
+
+/** Start options with `runName` unset in the input when scheduled: the workflow id decides it. */
+export function startOptionsFor(req: Omit<RunRequest, 'runName'>, runName: string) {
   const audit = {
     codeVersion: codeVersion(),
     ...(req.schedule ? { schedule: req.schedule } : { startedBy: req.startedBy ?? whoami() }),
@@ -58,7 +52,7 @@ export function pipelineStartOptions(req: RunRequest) {
   const input: RunPipelineInput = {
     dag: req.dag,
     storeUri: req.storeUri,
-    runName: req.runName,
+    ...(req.schedule ? {} : { runName }),
     audit,
     ...(req.config !== undefined ? { config: req.config } : {}),
     ...(req.taskQueues ? { taskQueues: req.taskQueues } : {}),
@@ -66,14 +60,14 @@ export function pipelineStartOptions(req: RunRequest) {
     ...(req.useCache !== undefined ? { useCache: req.useCache } : {}),
   };
   const typedSearchAttributes: SearchAttributePair[] = [
-    { key: SA.runName, value: req.runName },
+    { key: SA.runName, value: runName },
     { key: SA.pipeline, value: req.dag.name },
     { key: SA.configHash, value: configHash(req.config ?? req.dag) },
     ...(req.targetLanguage ? [{ key: SA.targetLanguage, value: req.targetLanguage }] : []),
     ...(req.baseModel ? [{ key: SA.baseModel, value: req.baseModel }] : []),
   ];
   return {
-    workflowId: req.runName,
+    workflowId: runName,
     taskQueue: req.taskQueues?.cpu ?? TASK_QUEUES.cpu,
     args: [input] as [RunPipelineInput],
     typedSearchAttributes,

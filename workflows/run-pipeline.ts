@@ -9,6 +9,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -31,6 +32,7 @@ import type {
   StageFailureDetails,
 } from '../pipeline/stage-call.js';
 import type { StageDef } from '../pipeline/stage.js';
+import { SA } from '../pipeline/search-attributes.js';
 import { TASK_QUEUES } from '../pipeline/task-queues.js';
 
 export interface NodesView {
@@ -57,6 +59,10 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   const queues = { ...TASK_QUEUES, ...input.taskQueues };
   const maxParallel = Math.max(1, input.maxParallel ?? 4);
   const useCache = input.useCache ?? true;
+  // A scheduled run's name is its workflow id (the schedule's id plus a timestamp).
+  if (info.typedSearchAttributes.get(SA.runName) !== runName) {
+    upsertSearchAttributes([{ key: SA.runName, value: runName }]);
+  }
 
   let dag;
   try {

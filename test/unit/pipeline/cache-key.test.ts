@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cacheKey } from '../../../pipeline/cache-key.js';
-import { canonicalJson } from '../../../pipeline/canonical-json.js';
 
 const ref = (sha: string, uri = 'file:///runs/a/n/text') => ({
   uri,
   sha256: sha.repeat(64).slice(0, 64),
   bytes: 3,
   meta: {},
-});
-
-describe('canonicalJson', () => {
-  it('sorts keys at every level and drops undefined members', () => {
-    assert.equal(
-      canonicalJson({ b: 1, a: { d: [1, { z: 1, y: undefined, x: 'é' }], c: null } }),
-      '{"a":{"c":null,"d":[1,{"x":"é","z":1}]},"b":1}',
-    );
-    assert.equal(canonicalJson([undefined]), '[null]');
-  });
-  it('refuses values JSON cannot represent exactly', () => {
-    assert.throws(() => canonicalJson({ lr: Number.NaN }), /no JSON form/);
-    assert.throws(() => canonicalJson({ f: () => 1 }), /function has no JSON form/);
-  });
 });
 
 describe('cacheKey', () => {
