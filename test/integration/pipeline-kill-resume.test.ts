@@ -136,4 +136,68 @@ describe('kill and resume (real worker processes, real Temporal server)', () => 
       { role: 'cpu' },
     );
   });
+
+  it('SIGTERM stops a training worker gracefully: it checkpoints the current step and the run continues', async () => {
+    const { uri, store } = await h.fileStore();
+    const queues = h.queues('term');
+    const runName = uniqueName('terminated');
+    await h.withWorkers(
+      queues,
+      async () => {
+        const first = await startGpuWorker(queues);
+        children.push(first);
+        const handle = await h.start({
+          runName,
+          storeUri: uri,
+          taskQueues: queues,
+          dag: trainingDag(15),
+        });
+        const seen = await waitFor('training under way', async () => {
+          const node = (await describeRun(h.client, runName)).nodes[0];
+          const step = node?.live?.progress?.step ?? 0;
+          return step >= 2 * CHECKPOINT_EVERY + 5 ? node : undefined;
+        });
+        const seenStep = seen.live?.progress?.step ?? 0;
+        const stoppedAt = Date.now();
+        first.kill('SIGTERM');
+        const [code] = (await once(first, 'exit')) as [number | null];
+        assert.equal(code, 0, 'the worker shuts down cleanly');
+        assert.ok(Date.now() - stoppedAt < 5000, 'shutdown does not wait for the training to end');
+
+        const second = await startGpuWorker(queues);
+        children.push(second);
+        const result = await handle.result();
+        second.kill('SIGTERM');
+        await once(second, 'exit');
+        const train = result.nodes[0];
+        assert.equal(train?.state, 'succeeded');
+        assert.equal(train?.attempts, 2);
+        // Resumed from the checkpoint written on cancellation: at or past the last step seen,
+        // not the last periodic checkpoint.
+        const resumed = train?.metrics['resumedFromStep'] ?? 0;
+        assert.ok(resumed >= seenStep, `resumed from ${resumed}, progress had reached ${seenStep}`);
+        const checkpoints = (await store.list(`runs/${runName}/train/`)).filter((k) =>
+          k.endsWith(`/checkpoints/step-${String(resumed).padStart(9, '0')}`),
+        );
+        assert.equal(checkpoints.length, 1);
+
+        const third = await startGpuWorker(queues);
+        children.push(third);
+        const clean = await h.start({
+          runName: uniqueName('reference'),
+          storeUri: uri,
+          taskQueues: queues,
+          dag: trainingDag(0),
+          useCache: false,
+        });
+        const reference = (await clean.result()).nodes[0];
+        third.kill('SIGTERM');
+        await once(third, 'exit');
+        const a = await weights(store, train!.outputs['weights']!.uri);
+        const b = await weights(store, reference!.outputs['weights']!.uri);
+        assert.ok(a.equals(b), 'resumed weights differ from the uninterrupted run');
+      },
+      { role: 'cpu' },
+    );
+  });
 });
