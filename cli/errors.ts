@@ -6,6 +6,8 @@ import { SafetensorsError } from '../formats/safetensors-error.js';
 import { SurgeryError } from '../formats/surgery.js';
 import { TokenShardError } from '../formats/token-shard.js';
 import { TokenizerError } from '../formats/tokenizer.js';
+import { DagValidationError } from '../pipeline/dag.js';
+import { TemporalConfigError } from '../pipeline/temporal-connection.js';
 import { StoreConfigError } from '../storage/errors.js';
 
 export const EXIT_FAILURE = 1;
@@ -25,6 +27,8 @@ const BAD_INPUT = [
   TokenShardError,
   TokenizerError,
   StoreConfigError,
+  DagValidationError,
+  TemporalConfigError,
 ];
 
 export function exitCodeFor(err: unknown): number {

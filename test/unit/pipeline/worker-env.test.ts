@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connectWorker, TemporalUnreachableError } from '../../../workers/connect.js';
 import { WorkerConfigError, workerEnv } from '../../../workers/worker-env.js';
+import { connectClient, temporalEnv } from '../../../pipeline/temporal-connection.js';
 
 describe('worker settings', () => {
   it('has defaults for a local dev server', () => {
@@ -32,7 +33,7 @@ describe('worker settings', () => {
 
   it('says in one sentence which address is unreachable and what to do', async () => {
     // A port nothing listens on (the discard port on loopback).
-    await assert.rejects(connectWorker({ TEMPORAL_ADDRESS: '127.0.0.1:9' }), (err) => {
+    await assert.rejects(connectWorker(workerEnv({ TEMPORAL_ADDRESS: '127.0.0.1:9' })), (err) => {
       assert.ok(err instanceof TemporalUnreachableError);
       assert.match(
         err.message,
@@ -41,5 +42,9 @@ describe('worker settings', () => {
       assert.ok(!err.message.includes('\n'));
       return true;
     });
+    await assert.rejects(
+      connectClient(temporalEnv({ TEMPORAL_ADDRESS: '127.0.0.1:9' })),
+      /^TemporalUnreachableError: cannot reach Temporal at 127\.0\.0\.1:9 /,
+    );
   });
 });
