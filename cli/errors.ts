@@ -12,6 +12,8 @@ import {
   TokenIdError,
   UnsupportedConfigError,
 } from '../engine/errors.js';
+import { DagValidationError } from '../pipeline/dag.js';
+import { TemporalConfigError } from '../pipeline/temporal-connection.js';
 import { StoreConfigError } from '../storage/errors.js';
 
 export const EXIT_FAILURE = 1;
@@ -35,6 +37,8 @@ const BAD_INPUT = [
   ShapeMismatchError,
   TokenIdError,
   StoreConfigError,
+  DagValidationError,
+  TemporalConfigError,
 ];
 
 export function exitCodeFor(err: unknown): number {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerModelCommands } from './commands/model.js';
+import { registerPipelineCommands } from './commands/pipeline.js';
 import { registerStoreCommands } from './commands/store.js';
 import { EXIT_BAD_INPUT, exitCodeFor, oneLine } from './errors.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerModelCommands(program);
   registerStoreCommands(program);
+  registerPipelineCommands(program);
   return program;
 }
 

@@ -1,0 +1,86 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { z } from 'zod';
+import type { StageDef } from '../pipeline/stage.js';
+import type { StageContext } from './stage-activity.js';
+
+const ProgressSchema = z.object({
+  step: z.number(),
+  lastCheckpoint: z.object({ uri: z.string(), step: z.number() }).optional(),
+});
+
+/** `<prefix>/step-000000042`: zero-padded so keys sort by step. */
+export function checkpointKey(prefix: string, step: number): string {
+  return `${prefix}/step-${String(step).padStart(9, '0')}`;
+}
+
+function stepOf(key: string): number | undefined {
+  const match = /\/step-(\d+)$/.exec(key);
+  return match ? Number(match[1]) : undefined;
+}
+
+export interface ResumePoint<T> {
+  key: string;
+  step: number;
+  state: T;
+  /** Where the resume point came from: the last heartbeat's checkpoint or the store listing. */
+  source: 'heartbeat' | 'store';
+}
+
+/**
+ * The newest checkpoint that loads: candidates are the checkpoint named in the previous attempt's
+ * last heartbeat and every committed one under `prefix`, newest step first. A checkpoint that fails
+ * to load (a file missing or not matching its manifest) is skipped, never fatal.
+ */
+export async function loadNewestCheckpoint<S extends StageDef, T>(
+  ctx: StageContext<S>,
+  prefix: string,
+  load: (key: string) => Promise<T>,
+  onSkip: (key: string, err: unknown) => void = () => {},
+): Promise<ResumePoint<T> | undefined> {
+  const candidates = new Map<string, { step: number; source: ResumePoint<T>['source'] }>();
+  const previous = ProgressSchema.safeParse(ctx.previousProgress);
+  if (previous.success && previous.data.lastCheckpoint) {
+    const key = ctx.store.keyOf(previous.data.lastCheckpoint.uri);
+    candidates.set(key, { step: previous.data.lastCheckpoint.step, source: 'heartbeat' });
+  }
+  for (const key of await ctx.store.list(prefix)) {
+    const step = stepOf(key);
+    if (step !== undefined && !candidates.has(key)) candidates.set(key, { step, source: 'store' });
+  }
+  const ordered = [...candidates].sort(([, a], [, b]) => b.step - a.step);
+  for (const [key, { step, source }] of ordered) {
+    try {
+      return { key, step, source, state: await load(key) };
+    } catch (err) {
+      onSkip(key, err);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Call between steps: lets heartbeats and cancellation through (training work is synchronous and
+ * would otherwise starve them), then throws the CancelledFailure if the activity was cancelled.
+ */
+export async function betweenSteps(signal: AbortSignal): Promise<void> {
+  await nextTurn();
+  if (signal.aborted) throw signal.reason;
+}
+
+/** Waits `ms`, ending early (with the CancelledFailure) when cancelled. */
+export async function cancellableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return betweenSteps(signal);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal.removeEventListener('abort', abort);
+      resolve();
+    }
+    function abort() {
+      clearTimeout(timer);
+      reject(signal.reason);
+    }
+    signal.addEventListener('abort', abort, { once: true });
+  });
+  if (signal.aborted) throw signal.reason;
+}

@@ -1,0 +1,162 @@
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  Context,
+  activityInfo,
+  heartbeat,
+} from '@temporalio/activity';
+import type { z } from 'zod';
+import type {
+  StageActivityInput,
+  StageActivityResult,
+  StageFailureDetails,
+  TrainingProgress,
+} from '../pipeline/stage-call.js';
+import type { StageDef, StageInputs, StageOutputs, StageParams } from '../pipeline/stage.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+
+/** What a stage implementation gets: parsed params and inputs, the store, progress reporting. */
+export interface StageContext<S extends StageDef> {
+  stage: S;
+  params: StageParams<S>;
+  inputs: StageInputs<S>;
+  run: StageActivityInput['run'];
+  nodeId: string;
+  store: ArtifactStore;
+  /** 1 on the first try. */
+  attempt: number;
+  /**
+   * Store key for this node's artifact `name`: `runs/<run>/<node>/<tag>/<name>`, tag = the first 16
+   * hex digits of the cache key (else of the workflow run id). Artifacts are immutable, so a node
+   * re-run with other params or inputs must write elsewhere; a retry writes the same keys.
+   */
+  artifactKey(name: string): string;
+  /** Progress as heartbeat details (kept a few hundred bytes); re-sent between calls. */
+  progress(details: TrainingProgress): void;
+  /** Details of the previous attempt's last heartbeat, if this is a retry. */
+  previousProgress: unknown;
+  /** Aborted on cancellation (workflow cancelled, worker shutting down); reason is a CancelledFailure. */
+  signal: AbortSignal;
+}
+
+export interface StageOutcome<S extends StageDef> {
+  outputs: StageOutputs<S>;
+  metrics?: Record<string, number>;
+}
+
+export type StageImpl<S extends StageDef> = (ctx: StageContext<S>) => Promise<StageOutcome<S>>;
+
+/** A stage paired with its implementation; workers register these. */
+export interface StageImplementation {
+  stage: StageDef;
+  run(input: StageActivityInput, deps: StageDeps): Promise<StageActivityResult>;
+}
+
+export interface StageDeps {
+  storeFor(uri: string): Promise<ArtifactStore>;
+}
+
+/**
+ * Wraps a stage implementation as a durable activity: validates params and inputs with the stage's
+ * schemas (bad input: non-retryable, naming the field), heartbeats while it runs so cancellation
+ * can reach it, validates outputs, and turns errors the stage lists as non-retryable into
+ * non-retryable failures. Every failure carries the attempt number for the node table.
+ */
+export function implementStage<S extends StageDef>(
+  stage: S,
+  impl: StageImpl<S>,
+): StageImplementation {
+  return {
+    stage,
+    async run(input, deps) {
+      const attempt = activityInfo().attempt;
+      const details: StageFailureDetails = { stage: stage.name, attempt };
+      const params = parseOrFail(stage.params, input.params, `${stage.name}: params`, details);
+      const inputs = parseOrFail(stage.inputs, input.inputs, `${stage.name}: inputs`, details);
+      const store = await deps.storeFor(input.run.storeUri);
+      const ctx = Context.current();
+      let last: TrainingProgress | undefined;
+      // Heartbeats carry cancellation to the activity; the SDK throttles them to the timeout.
+      const beat = stage.timeouts.heartbeat ? setInterval(() => heartbeat(last), 1000) : undefined;
+      try {
+        const outcome = await impl({
+          stage,
+          params: params as StageParams<S>,
+          inputs: inputs as StageInputs<S>,
+          run: input.run,
+          nodeId: input.nodeId,
+          store,
+          attempt,
+          artifactKey: (name) =>
+            `runs/${input.run.runName}/${input.nodeId}/${outputTag(input)}/${name}`,
+          progress: (progress) => {
+            last = progress;
+            heartbeat(progress);
+          },
+          previousProgress: activityInfo().heartbeatDetails,
+          signal: ctx.cancellationSignal,
+        });
+        const outputs = parseOrFail(
+          stage.outputs,
+          outcome.outputs,
+          `${stage.name}: outputs`,
+          details,
+          'InvalidStageOutput',
+        ) as StageActivityResult['outputs'];
+        return { outputs, metrics: outcome.metrics ?? {}, attempt };
+      } catch (err) {
+        throw toFailure(err, stage, details);
+      } finally {
+        if (beat) clearInterval(beat);
+      }
+    },
+  };
+}
+
+function outputTag(input: StageActivityInput): string {
+  return input.cacheKey?.slice(0, 16) ?? `run-${input.run.workflowRunId.slice(0, 8)}`;
+}
+
+function parseOrFail(
+  schema: z.ZodType,
+  value: unknown,
+  what: string,
+  details: StageFailureDetails,
+  type = 'InvalidStageInput',
+): unknown {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
+  );
+  throw ApplicationFailure.create({
+    message: `${what} invalid: ${problems.join('; ')}`,
+    type,
+    nonRetryable: true,
+    details: [details],
+  });
+}
+
+function toFailure(err: unknown, stage: StageDef, details: StageFailureDetails): unknown {
+  // Cancellation must reach the SDK as is, so the attempt is resolved as cancelled.
+  if (err instanceof CancelledFailure || (err instanceof Error && err.name === 'AbortError'))
+    return err;
+  if (err instanceof ApplicationFailure) {
+    if (err.details?.length) return err;
+    return ApplicationFailure.create({
+      message: err.message,
+      type: err.type ?? undefined,
+      nonRetryable: err.nonRetryable || (stage.nonRetryable ?? []).includes(err.type ?? ''),
+      details: [details],
+      cause: err.cause,
+    });
+  }
+  const error = err instanceof Error ? err : new Error(String(err));
+  return ApplicationFailure.create({
+    message: `${stage.name}: ${error.message}`,
+    type: error.name,
+    nonRetryable: (stage.nonRetryable ?? []).includes(error.name),
+    details: [details],
+    cause: error,
+  });
+}

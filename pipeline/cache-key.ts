@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import type { ArtifactRef } from '../storage/artifact-ref.js';
+import { canonicalJson } from '../formats/canonical-json.js';
+
+export interface CacheKeyParts {
+  stage: string;
+  version: string;
+  /** Params after the stage's schema parsed them (defaults filled in). */
+  params: unknown;
+  inputs: Record<string, ArtifactRef>;
+}
+
+/**
+ * sha256 over canonical JSON of (stage, version, params, input digests). Input URIs are left
+ * out on purpose: the same bytes stored under another run's folder are the same input.
+ */
+export function cacheKey(parts: CacheKeyParts): string {
+  const inputs = Object.fromEntries(
+    Object.entries(parts.inputs).map(([name, ref]) => [name, ref.sha256]),
+  );
+  const text = canonicalJson({
+    stage: parts.stage,
+    version: parts.version,
+    params: parts.params,
+    inputs,
+  });
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Where a stage result's cache entry is committed in the store. */
+export function cacheEntryKey(key: string): string {
+  return `cache/${key}`;
+}

@@ -1,0 +1,39 @@
+import type { ArtifactRef } from '../storage/artifact-ref.js';
+
+/** What the executor passes a stage's activity: refs and small params only, never data. */
+export interface StageActivityInput {
+  run: {
+    runName: string;
+    workflowId: string;
+    workflowRunId: string;
+    dagName: string;
+    /** Store root URI the stage reads inputs from and writes outputs to. */
+    storeUri: string;
+  };
+  nodeId: string;
+  params: unknown;
+  inputs: Record<string, ArtifactRef>;
+  cacheKey?: string;
+}
+
+export interface StageActivityResult {
+  outputs: Record<string, ArtifactRef>;
+  metrics: Record<string, number>;
+  /** Which attempt produced the result (1 = first try). */
+  attempt: number;
+}
+
+/** Attached as details[0] to failures the stage wrapper raises, so the workflow can count attempts. */
+export interface StageFailureDetails {
+  stage: string;
+  attempt: number;
+}
+
+/** Live progress of long stages, sent as heartbeat details: a few hundred bytes, never tensors. */
+export interface TrainingProgress {
+  step: number;
+  tokens: number;
+  loss: number;
+  tokensPerSec: number;
+  lastCheckpoint?: { uri: string; step: number };
+}

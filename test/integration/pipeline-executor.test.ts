@@ -1,0 +1,193 @@
+import { ApplicationFailure } from '@temporalio/common';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DagValidationError } from '../../pipeline/dag.js';
+import { runManifestKey, type RunManifest } from '../../pipeline/run-state.js';
+import type { NodesView } from '../../workflows/run-pipeline.js';
+import { PipelineHarness, readText, runFailure } from '../support/pipeline-harness.js';
+import { uniqueName } from '../support/servers.js';
+
+describe('pipeline executor (real Temporal server)', () => {
+  let h: PipelineHarness;
+  before(async () => {
+    h = await PipelineHarness.open();
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('runs independent branches in parallel and passes output refs along', async () => {
+    const { uri, store } = await h.fileStore();
+    const queues = h.queues('parallel');
+    const runName = uniqueName('diamond');
+    const result = await h.withWorkers(queues, async () => {
+      const handle = await h.start({
+        runName,
+        storeUri: uri,
+        taskQueues: queues,
+        dag: {
+          name: 'diamond',
+          nodes: [
+            { id: 'left', stage: 'demo-write-text', params: { text: 'left', delayMs: 1500 } },
+            { id: 'right', stage: 'demo-write-text', params: { text: 'right', delayMs: 1500 } },
+            {
+              id: 'join',
+              stage: 'demo-concat',
+              params: { separator: '+' },
+              needs: { a: 'left', b: 'right' },
+            },
+          ],
+        },
+      });
+      return handle.result();
+    });
+    assert.equal(result.status, 'succeeded');
+    const [left, right, join] = result.nodes;
+    assert.ok(left && right && join);
+    assert.deepEqual(
+      result.nodes.map((n) => [n.id, n.state, n.attempts]),
+      [
+        ['left', 'succeeded', 1],
+        ['right', 'succeeded', 1],
+        ['join', 'succeeded', 1],
+      ],
+    );
+    // Overlap: each branch started before the other ended (each takes >= 1.5 s).
+    assert.ok(
+      left.startedAt! < right.endedAt! && right.startedAt! < left.endedAt!,
+      JSON.stringify(result.nodes),
+    );
+    assert.ok(join.startedAt! >= Math.max(left.endedAt!, right.endedAt!));
+    // The history agrees: both stage activities were scheduled before either completed.
+    const history = await h.client.workflow.getHandle(runName).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityId?.startsWith('stage/'))
+      .map((e) => Number(e.eventId));
+    const firstStageCompleted = events.find(
+      (e) =>
+        e.activityTaskCompletedEventAttributes &&
+        scheduled.includes(Number(e.activityTaskCompletedEventAttributes.scheduledEventId)),
+    );
+    assert.ok(scheduled.length === 3 && scheduled[1]! < Number(firstStageCompleted?.eventId));
+    assert.equal(await readText(store, join.outputs['text']!.uri), 'left+right');
+    assert.equal(join.metrics['chars'], 'left+right'.length);
+
+    const manifest = JSON.parse(
+      (await store.readDocument(runManifestKey(runName)))!.toString('utf8'),
+    ) as RunManifest;
+    assert.equal(manifest.status, 'succeeded');
+    assert.equal(manifest.workflowId, runName);
+    assert.match(manifest.audit.codeVersion ?? '', /^([0-9a-f]{40}(-dirty)?|.+)$/);
+    assert.deepEqual(
+      manifest.nodes.map((n) => n.state),
+      ['succeeded', 'succeeded', 'succeeded'],
+    );
+    assert.equal(manifest.nodes[2]?.outputs['text']?.sha256, join.outputs['text']?.sha256);
+  });
+
+  it('retries a failing node and records the attempt that succeeded', async () => {
+    const { uri } = await h.fileStore();
+    const queues = h.queues('retry');
+    const result = await h.withWorkers(queues, async () => {
+      const handle = await h.start({
+        runName: uniqueName('flaky'),
+        storeUri: uri,
+        taskQueues: queues,
+        dag: {
+          name: 'flaky',
+          nodes: [{ id: 'f', stage: 'demo-flaky', params: { failures: 2, text: 'ok' } }],
+        },
+      });
+      const done = await handle.result();
+      const view = await handle.query<NodesView>('nodes');
+      assert.deepEqual(view.nodes, done.nodes);
+      return done;
+    });
+    const node = result.nodes[0];
+    assert.equal(node?.state, 'succeeded');
+    assert.equal(node?.attempts, 3);
+    assert.equal(node?.metrics['attempt'], 3);
+  });
+
+  it('fails fast on a non-retryable error, skips its dependents and finishes the rest', async () => {
+    const { uri } = await h.fileStore();
+    const queues = h.queues('reject');
+    const runName = uniqueName('reject');
+    const started = Date.now();
+    const { failure, view } = await h.withWorkers(queues, async () => {
+      const handle = await h.start({
+        runName,
+        storeUri: uri,
+        taskQueues: queues,
+        dag: {
+          name: 'rejecting',
+          nodes: [
+            { id: 'bad', stage: 'demo-reject', params: { reason: 'license missing' } },
+            { id: 'after', stage: 'demo-concat', needs: { a: 'bad' } },
+            { id: 'later', stage: 'demo-concat', needs: { a: 'after' } },
+            { id: 'fine', stage: 'demo-write-text', params: { text: 'independent', delayMs: 300 } },
+          ],
+        },
+      });
+      const failed = await runFailure(handle);
+      return { failure: failed, view: await handle.query<NodesView>('nodes') };
+    });
+    assert.ok(Date.now() - started < 10_000, 'no retries with backoff');
+    const cause = failure.cause;
+    assert.ok(cause instanceof ApplicationFailure);
+    assert.equal(cause.type, 'PipelineFailed');
+    assert.match(
+      cause.message,
+      /node bad \(demo-reject\) failed after 1 attempt\(s\): DemoRejectedError: demo-reject: rejected: license missing/,
+    );
+    assert.match(cause.message, /skipped: after, later/);
+    assert.deepEqual(
+      view.nodes.map((n) => [n.id, n.state]),
+      [
+        ['bad', 'failed'],
+        ['fine', 'succeeded'],
+        ['after', 'skipped'],
+        ['later', 'skipped'],
+      ].sort(
+        (a, b) =>
+          ['bad', 'after', 'later', 'fine'].indexOf(a[0]!) -
+          ['bad', 'after', 'later', 'fine'].indexOf(b[0]!),
+      ),
+    );
+    assert.equal(view.status, 'failed');
+  });
+
+  it('refuses an invalid DAG before starting, and the workflow refuses it too', async () => {
+    const { uri } = await h.fileStore();
+    const queues = h.queues('invalid');
+    const dag = {
+      name: 'invalid',
+      nodes: [
+        { id: 'a', stage: 'demo-write-text', params: { text: 3 } },
+        { id: 'b', stage: 'nope' },
+      ],
+    };
+    const runName = uniqueName('invalid');
+    await assert.rejects(h.start({ runName, storeUri: uri, taskQueues: queues, dag }), (err) => {
+      assert.ok(err instanceof DagValidationError);
+      assert.equal(err.problems.length, 2);
+      return true;
+    });
+    await assert.rejects(h.client.workflow.getHandle(runName).describe(), /not found/i);
+
+    // Started behind the validator's back, the workflow itself rejects the DAG with every problem.
+    const failure = await h.withWorkers(queues, async () => {
+      const handle = await h.client.workflow.start('runPipeline', {
+        workflowId: runName,
+        taskQueue: queues.cpu,
+        args: [{ dag, storeUri: uri, taskQueues: queues }],
+      });
+      return runFailure(handle);
+    });
+    assert.ok(failure.cause instanceof ApplicationFailure);
+    assert.equal(failure.cause.type, 'DagValidationError');
+    assert.match(failure.cause.message, /params\.text/);
+    assert.match(failure.cause.message, /unknown stage "nope"/);
+  });
+});

@@ -1,0 +1,203 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { projectRoot } from '../../infra/project-paths.js';
+import type { DagSpec } from '../../pipeline/dag.js';
+import { describeRun } from '../../pipeline/describe-run.js';
+import { historyToTimeline } from '../../pipeline/timeline.js';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
+import { temporalAddress, uniqueName } from '../support/servers.js';
+
+const CHECKPOINT_EVERY = 20;
+
+function trainingDag(stepDelayMs: number): DagSpec {
+  return {
+    name: 'kill-resume',
+    nodes: [
+      {
+        id: 'train',
+        stage: 'demo-train',
+        params: { steps: 300, dim: 32, checkpointEvery: CHECKPOINT_EVERY, stepDelayMs, seed: 7 },
+      },
+    ],
+  };
+}
+
+/** A real `gpu` worker process (dist/workers/gpu.js), polling this test's queues. */
+async function startGpuWorker(queues: { cpu: string; gpu: string }): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'workers', 'gpu.js')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalAddress(),
+      ELO_CPU_QUEUE: queues.cpu,
+      ELO_GPU_QUEUE: queues.gpu,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('elo gpu worker:')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`gpu worker exited (${code}):\n${output}`)));
+  });
+  return child;
+}
+
+async function weights(store: ArtifactStore, uri: string): Promise<Buffer> {
+  return store.readFile(store.keyOf(uri), 'weights.f64');
+}
+
+describe('kill and resume (real worker processes, real Temporal server)', () => {
+  let h: PipelineHarness;
+  const children: ChildProcess[] = [];
+  before(async () => {
+    h = await PipelineHarness.open();
+  });
+  after(async () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    await h.close();
+  });
+
+  it('a SIGKILLed training worker is replaced and the run ends with the uninterrupted weights', async () => {
+    const { uri, store } = await h.fileStore();
+    const queues = h.queues('kill');
+    const runName = uniqueName('killed');
+    // The workflow and bookkeeping run in this process; training runs in worker processes.
+    await h.withWorkers(
+      queues,
+      async () => {
+        const first = await startGpuWorker(queues);
+        children.push(first);
+        const handle = await h.start({
+          runName,
+          storeUri: uri,
+          taskQueues: queues,
+          dag: trainingDag(15),
+        });
+        const seen = await waitFor('training past a few checkpoints', async () => {
+          const node = (await describeRun(h.client, runName)).nodes[0];
+          const step = node?.live?.progress?.step ?? 0;
+          return step >= 4 * CHECKPOINT_EVERY + 5 ? node : undefined;
+        });
+        const seenStep = seen.live?.progress?.step ?? 0;
+        assert.ok((seen.live?.progress?.lastCheckpoint?.step ?? 0) >= 4 * CHECKPOINT_EVERY);
+        first.kill('SIGKILL');
+        await once(first, 'exit');
+
+        const second = await startGpuWorker(queues);
+        children.push(second);
+        const result = await handle.result();
+        second.kill('SIGTERM');
+        await once(second, 'exit');
+
+        const train = result.nodes[0];
+        assert.equal(train?.state, 'succeeded');
+        assert.equal(train?.attempts, 2);
+        const resumed = train?.metrics['resumedFromStep'] ?? 0;
+        assert.equal(resumed % CHECKPOINT_EVERY, 0);
+        assert.ok(
+          resumed >= seenStep - CHECKPOINT_EVERY && resumed > 0,
+          `resumed from ${resumed}, progress had reached ${seenStep}: lost more than one interval`,
+        );
+        assert.equal(train?.metrics['steps'], 300);
+
+        // The history tells the same story: one attempt timed out (no heartbeats), the next won.
+        const timeline = historyToTimeline(await handle.fetchHistory());
+        const retried = timeline.entries.find((e) => e.kind === 'retried');
+        assert.equal(retried?.attempt, 2);
+        assert.match(retried?.detail ?? '', /heartbeat/i);
+
+        // The same training without interruption (no delay, cache off) ends with identical bytes.
+        const clean = await h.start({
+          runName: uniqueName('uninterrupted'),
+          storeUri: uri,
+          taskQueues: queues,
+          dag: trainingDag(0),
+          useCache: false,
+        });
+        const third = await startGpuWorker(queues);
+        children.push(third);
+        const reference = (await clean.result()).nodes[0];
+        third.kill('SIGTERM');
+        await once(third, 'exit');
+        assert.equal(reference?.metrics['resumedFromStep'], 0);
+        const a = await weights(store, train!.outputs['weights']!.uri);
+        const b = await weights(store, reference!.outputs['weights']!.uri);
+        assert.equal(a.length, 32 * 8);
+        assert.ok(a.equals(b), 'resumed weights differ from the uninterrupted run');
+        assert.equal(train?.metrics['loss'], reference?.metrics['loss']);
+      },
+      { role: 'cpu' },
+    );
+  });
+
+  it('SIGTERM stops a training worker gracefully: it checkpoints the current step and the run continues', async () => {
+    const { uri, store } = await h.fileStore();
+    const queues = h.queues('term');
+    const runName = uniqueName('terminated');
+    await h.withWorkers(
+      queues,
+      async () => {
+        const first = await startGpuWorker(queues);
+        children.push(first);
+        const handle = await h.start({
+          runName,
+          storeUri: uri,
+          taskQueues: queues,
+          dag: trainingDag(15),
+        });
+        const seen = await waitFor('training under way', async () => {
+          const node = (await describeRun(h.client, runName)).nodes[0];
+          const step = node?.live?.progress?.step ?? 0;
+          return step >= 2 * CHECKPOINT_EVERY + 5 ? node : undefined;
+        });
+        const seenStep = seen.live?.progress?.step ?? 0;
+        const stoppedAt = Date.now();
+        first.kill('SIGTERM');
+        const [code] = (await once(first, 'exit')) as [number | null];
+        assert.equal(code, 0, 'the worker shuts down cleanly');
+        assert.ok(Date.now() - stoppedAt < 5000, 'shutdown does not wait for the training to end');
+
+        const second = await startGpuWorker(queues);
+        children.push(second);
+        const result = await handle.result();
+        second.kill('SIGTERM');
+        await once(second, 'exit');
+        const train = result.nodes[0];
+        assert.equal(train?.state, 'succeeded');
+        assert.equal(train?.attempts, 2);
+        // Resumed from the checkpoint written on cancellation: at or past the last step seen,
+        // not the last periodic checkpoint.
+        const resumed = train?.metrics['resumedFromStep'] ?? 0;
+        assert.ok(resumed >= seenStep, `resumed from ${resumed}, progress had reached ${seenStep}`);
+        const checkpoints = (await store.list(`runs/${runName}/train/`)).filter((k) =>
+          k.endsWith(`/checkpoints/step-${String(resumed).padStart(9, '0')}`),
+        );
+        assert.equal(checkpoints.length, 1);
+
+        const third = await startGpuWorker(queues);
+        children.push(third);
+        const clean = await h.start({
+          runName: uniqueName('reference'),
+          storeUri: uri,
+          taskQueues: queues,
+          dag: trainingDag(0),
+          useCache: false,
+        });
+        const reference = (await clean.result()).nodes[0];
+        third.kill('SIGTERM');
+        await once(third, 'exit');
+        const a = await weights(store, train!.outputs['weights']!.uri);
+        const b = await weights(store, reference!.outputs['weights']!.uri);
+        assert.ok(a.equals(b), 'resumed weights differ from the uninterrupted run');
+      },
+      { role: 'cpu' },
+    );
+  });
+});

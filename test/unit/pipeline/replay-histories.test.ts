@@ -1,0 +1,45 @@
+import { DefaultLogger, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { workflowsPath } from '../../../workers/workflow-bundle.js';
+import { quietTemporalRuntime } from '../../support/quiet-runtime.js';
+import { recordedHistories } from './histories.js';
+
+/**
+ * Determinism: every committed history replays through the current workflow code. A change that
+ * would break runs in flight (new commands, reordered activities) fails here; re-record only for
+ * a deliberate, versioned change (see docs/pipeline.md).
+ */
+describe('replay of recorded pipeline histories', () => {
+  let bundle: WorkflowBundle;
+  before(async () => {
+    quietTemporalRuntime();
+    bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  });
+
+  it('replays every history under test/histories without nondeterminism', async () => {
+    const histories = await recordedHistories();
+    assert.ok(histories.length >= 4, `only ${histories.length} histories recorded`);
+    const results = [];
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: bundle, replayName: 'recorded-histories' },
+      histories.map(({ name, history }) => ({ workflowId: name, history })),
+    )) {
+      results.push(result);
+    }
+    assert.deepEqual(
+      results.map((r) => [r.workflowId, r.error ? String(r.error) : 'ok']),
+      histories.map((h) => [h.name, 'ok']),
+    );
+  });
+
+  it('detects a history that the workflow code would not produce', async () => {
+    const [first] = await recordedHistories();
+    assert.ok(first);
+    // The same events attributed to another workflow: replay must refuse them.
+    const started = first.history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    assert.ok(started?.workflowType);
+    started.workflowType.name = 'smokePipeline';
+    await assert.rejects(Worker.runReplayHistory({ workflowBundle: bundle }, first.history));
+  });
+});

@@ -1,0 +1,101 @@
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { concat, reject } from '../../../activities/demo/text.js';
+import { train } from '../../../activities/demo/train.js';
+import type { StageImplementation } from '../../../activities/stage-activity.js';
+import type { StageActivityInput, StageActivityResult } from '../../../pipeline/stage-call.js';
+import type { ArtifactStore } from '../../../storage/artifact-store.js';
+import { openStore } from '../../../storage/open-store.js';
+
+describe('stage activity wrapper', () => {
+  let dir: string;
+  let store: ArtifactStore;
+  const deps = { storeFor: () => Promise.resolve(store) };
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'elo-stage-'));
+    store = openStore(dir);
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const input = (nodeId: string, params: unknown, inputs = {}): StageActivityInput => ({
+    run: {
+      runName: 'unit',
+      workflowId: 'unit',
+      workflowRunId: '0123456789abcdef',
+      dagName: 'unit',
+      storeUri: store.rootUri,
+    },
+    nodeId,
+    params,
+    inputs,
+  });
+  const run = (
+    impl: StageImplementation,
+    args: StageActivityInput,
+    env = new MockActivityEnvironment({ attempt: 1 }),
+  ): Promise<StageActivityResult> => env.run((i: StageActivityInput) => impl.run(i, deps), args);
+
+  it('refuses bad params and inputs as non-retryable, naming each field', async () => {
+    await assert.rejects(run(concat, input('c', { separator: 3 }, { b: { uri: 'x' } })), (err) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'InvalidStageInput');
+      assert.equal(err.nonRetryable, true);
+      assert.match(err.message, /demo-concat: params invalid: separator: .*string/i);
+      return true;
+    });
+    await assert.rejects(run(concat, input('c', {}, { b: { uri: 'x' } })), (err) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.match(err.message, /inputs invalid: a: .*; b\.sha256: /);
+      return true;
+    });
+  });
+
+  it('turns errors the stage lists into non-retryable failures, with the attempt', async () => {
+    await assert.rejects(
+      run(reject, input('r', { reason: 'no' }), new MockActivityEnvironment({ attempt: 3 })),
+      (err) => {
+        assert.ok(err instanceof ApplicationFailure);
+        assert.equal(err.type, 'DemoRejectedError');
+        assert.equal(err.nonRetryable, true);
+        assert.deepEqual(err.details, [{ stage: 'demo-reject', attempt: 3 }]);
+        return true;
+      },
+    );
+  });
+
+  it('checkpoints on cancellation and resumes past a corrupt newest checkpoint, exactly', async () => {
+    const params = { steps: 40, dim: 8, checkpointEvery: 5, stepDelayMs: 5, seed: 3 };
+    const reference = await run(train, input('reference', { ...params, stepDelayMs: 0 }));
+
+    // Attempt 1: cancelled after step 17 has been reported.
+    const env = new MockActivityEnvironment({ attempt: 1 });
+    let last: unknown;
+    env.on('heartbeat', (details: { step?: number }) => {
+      last = details;
+      if ((details?.step ?? 0) >= 17) env.cancel();
+    });
+    await assert.rejects(run(train, input('train', params), env), CancelledFailure);
+    const keys = await store.list('runs/unit/train/');
+    const steps = keys.map((k) => Number(/step-(\d+)$/.exec(k)?.[1]));
+    assert.deepEqual(steps.slice(0, 3), [5, 10, 15]);
+    const cancelStep = steps[3] ?? 0;
+    assert.ok(cancelStep >= 17 && cancelStep < 20, `cancellation checkpoint at ${cancelStep}`);
+
+    // Damage the newest checkpoint's weights: the retry must skip it and use step 15.
+    const newest = path.join(dir, keys[3]!, 'state.f64');
+    await writeFile(newest, Buffer.alloc(8 * 16));
+    const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: last });
+    const resumed = await run(train, input('train', params), retry);
+    assert.equal(resumed.metrics['resumedFromStep'], 15);
+    const bytes = async (r: StageActivityResult) =>
+      store.readFile(store.keyOf(r.outputs['weights']!.uri), 'weights.f64');
+    assert.ok((await bytes(resumed)).equals(await bytes(reference)));
+  });
+});

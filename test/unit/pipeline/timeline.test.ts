@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatTimeline, historyToTimeline, type RunTimeline } from '../../../pipeline/timeline.js';
+import { recordedHistories } from './histories.js';
+
+async function timelineOf(name: string): Promise<RunTimeline> {
+  const found = (await recordedHistories()).find((h) => h.name === name);
+  assert.ok(found, `history ${name} not recorded`);
+  return historyToTimeline(found.history);
+}
+
+const outcomes = (t: RunTimeline) =>
+  t.nodes.map((n) => `${n.node}:${n.outcome}:${n.attempts}`).sort();
+
+describe('historyToTimeline', () => {
+  it('shows parallel stages scheduled together, then the join', async () => {
+    const t = await timelineOf('diamond-succeeded');
+    assert.equal(t.status, 'completed');
+    assert.equal(t.workflowType, 'runPipeline');
+    assert.deepEqual(outcomes(t), ['join:completed:1', 'left:completed:1', 'right:completed:1']);
+    const kinds = t.entries.map((e) => `${e.node}:${e.kind}`);
+    const firstDone = kinds.findIndex((k) => k.endsWith(':completed'));
+    assert.ok(kinds.indexOf('left:scheduled') < firstDone, kinds.join(' '));
+    assert.ok(kinds.indexOf('right:scheduled') < firstDone, kinds.join(' '));
+    assert.ok(kinds.indexOf('join:scheduled') > kinds.lastIndexOf('right:completed'));
+    assert.ok(kinds.indexOf('join:scheduled') > kinds.lastIndexOf('left:completed'));
+    const text = formatTimeline(t);
+    assert.match(
+      text,
+      /^run diamond-\S+ \(runPipeline\) started .*, completed after \d+\.\d{3}s$/m,
+    );
+    assert.match(text, /^\s+join\s+demo-concat\s+completed\s+attempts 1\s+\d+\.\d{3}s$/m);
+  });
+
+  it('shows retries with the last failure, a non-retryable failure, and what never ran', async () => {
+    const t = await timelineOf('retry-then-nonretryable-failure');
+    assert.equal(t.status, 'failed');
+    assert.deepEqual(outcomes(t), ['bad:failed:1', 'fine:completed:1', 'flaky:completed:2']);
+    const retried = t.entries.find((e) => e.node === 'flaky' && e.kind === 'retried');
+    assert.match(retried?.detail ?? '', /1 earlier attempt\(s\) failed; last: .*attempt 1 of 2/);
+    const failed = t.entries.find((e) => e.node === 'bad' && e.kind === 'failed');
+    assert.match(failed?.detail ?? '', /rejected: recorded failure/);
+  });
+
+  it('shows cache hits and cancellations', async () => {
+    const cached = await timelineOf('diamond-cached');
+    assert.deepEqual(outcomes(cached), ['join:cached:0', 'left:cached:0', 'right:cached:0']);
+    const cancelled = await timelineOf('training-cancelled');
+    assert.equal(cancelled.status, 'cancelled');
+    assert.deepEqual(
+      cancelled.entries.map((e) => e.kind),
+      ['scheduled', 'cancel-requested', 'started', 'cancelled'],
+    );
+    assert.deepEqual(outcomes(cancelled), ['train:cancelled:1']);
+  });
+});

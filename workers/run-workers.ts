@@ -1,0 +1,41 @@
+import { connectWorker } from './connect.js';
+import { createWorkers, type WorkerRole } from './create-workers.js';
+import { workerEnv } from './worker-env.js';
+
+/**
+ * Runs the workers of a role until SIGINT/SIGTERM: the SDK's runtime then shuts every worker down,
+ * running activities are cancelled (after ELO_SHUTDOWN_GRACE) so training checkpoints, and their
+ * attempts are retried on another worker.
+ */
+export async function runWorkers(role: WorkerRole, env = process.env): Promise<void> {
+  const settings = workerEnv(env);
+  const connection = await connectWorker(settings);
+  try {
+    const workers = await createWorkers({
+      role,
+      connection,
+      namespace: settings.TEMPORAL_NAMESPACE,
+      queues: {
+        ...(settings.ELO_CPU_QUEUE ? { cpu: settings.ELO_CPU_QUEUE } : {}),
+        ...(settings.ELO_GPU_QUEUE ? { gpu: settings.ELO_GPU_QUEUE } : {}),
+      },
+      concurrency: { cpu: settings.ELO_CPU_CONCURRENCY, gpu: settings.ELO_GPU_CONCURRENCY },
+      shutdownGraceTime: settings.ELO_SHUTDOWN_GRACE,
+    });
+    console.log(
+      `elo ${role} worker: ${settings.TEMPORAL_ADDRESS} namespace ${settings.TEMPORAL_NAMESPACE}, ` +
+        `queues ${workers.map((w) => w.options.taskQueue).join(', ')}`,
+    );
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Entry scripts: one line of error, exit 1. */
+export function runWorkersMain(role: WorkerRole): void {
+  runWorkers(role).catch((err: unknown) => {
+    console.error(err instanceof Error && err.name !== 'Error' ? err.message : err);
+    process.exit(1);
+  });
+}

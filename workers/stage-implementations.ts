@@ -1,0 +1,8 @@
+import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
+import type { StageImplementation } from '../activities/stage-activity.js';
+
+/** Every stage implementation this build ships; workers take those of their queue. */
+export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
+  ...DEMO_CPU_STAGES,
+  ...DEMO_GPU_STAGES,
+];
