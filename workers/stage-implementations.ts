@@ -1,8 +1,11 @@
 import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
+import { ELO_CPU_STAGES, ELO_GPU_STAGES } from '../activities/elo/index.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
 
 /** Every stage implementation this build ships; workers take those of their queue. */
 export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
   ...DEMO_CPU_STAGES,
   ...DEMO_GPU_STAGES,
+  ...ELO_CPU_STAGES,
+  ...ELO_GPU_STAGES,
 ];
