@@ -52,7 +52,7 @@ export interface WatchOptions {
 
 /**
  * Redraws the table in place on a terminal; elsewhere (logs, CI) prints a line whenever a node
- * changes state, and running stages' progress at most every 15 s. Returns when the run closes.
+ * changes state, and a running stage's new step at most every 15 s. Returns when the run closes.
  */
 export async function watchRun(
   client: Client,
@@ -63,6 +63,7 @@ export async function watchRun(
   const interval = opts.intervalMs ?? 1000;
   let drawn = 0;
   const states = new Map<string, string>();
+  const steps = new Map<string, number>();
   let lastProgress = 0;
   for (;;) {
     const d = await describeRun(client, runName);
@@ -76,9 +77,12 @@ export async function watchRun(
       const showProgress = now - lastProgress > 15_000;
       for (const n of d.nodes) {
         const changed = states.get(n.id) !== n.state;
-        if (changed || (showProgress && n.state === 'running' && n.live?.progress)) {
+        const step = n.live?.progress?.step;
+        const moved = step !== undefined && steps.get(n.id) !== step;
+        if (changed || (showProgress && n.state === 'running' && moved)) {
           out.write(nodeLine(n) + '\n');
           if (!changed) lastProgress = now;
+          if (step !== undefined) steps.set(n.id, step);
         }
         states.set(n.id, n.state);
       }

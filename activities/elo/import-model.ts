@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { HfModelFolder } from '../../formats/index.js';
 import { importModel } from '../../pipeline/stages/elo.js';
@@ -7,10 +7,14 @@ import { openStore } from '../../storage/open-store.js';
 import { implementStage } from '../stage-activity.js';
 import { producerOf, withScratch } from './scratch.js';
 
-/** Every file's name and content, hashed: the folder's identity. */
-async function folderDigest(dir: string): Promise<string> {
+/** The files that make the model: config, weights, tokenizer (not READMEs or other notes). */
+const MODEL_FILE =
+  /^(config\.json|generation_config\.json|.*\.safetensors|model\.safetensors\.index\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json)$/;
+
+/** The model files' names and contents, hashed: the model's identity. */
+async function modelDigest(dir: string, files: readonly string[]): Promise<string> {
   const h = createHash('sha256');
-  for (const name of (await readdir(dir)).sort()) {
+  for (const name of files) {
     h.update(name + '\0');
     h.update(await readFile(path.join(dir, name)));
   }
@@ -31,8 +35,8 @@ async function localFolder(source: string, dir: string): Promise<string> {
 }
 
 /**
- * import-model: checks the folder is a Llama-family HF model the engine can read, then commits it
- * under `models/<content digest>`: the same content always gives the same ref (committing
+ * import-model: checks the folder is a Llama-family HF model the engine can read, then commits its
+ * model files under `models/<content digest>`: the same content always gives the same ref (committing
  * identical files again returns the existing artifact), so downstream cache keys hold.
  */
 export const importModelActivity = implementStage(importModel, async (ctx) =>
@@ -46,14 +50,17 @@ export const importModelActivity = implementStage(importModel, async (ctx) =>
     } finally {
       await hf.close();
     }
-    const digest = await folderDigest(folder);
+    const files = (await readdir(folder)).filter((f) => MODEL_FILE.test(f)).sort();
+    const digest = await modelDigest(folder, files);
     const key = `models/${digest.slice(0, 32)}`;
-    const model =
-      (await ctx.store.refOf(key)) ??
-      (await ctx.store.commitFolder(key, folder, {
-        producer: producerOf(ctx.stage),
-        meta: { source: ctx.params.source },
-      }));
+    let model = await ctx.store.refOf(key);
+    if (!model) {
+      const staged = path.join(dir, 'model');
+      await mkdir(staged);
+      for (const f of files) await copyFile(path.join(folder, f), path.join(staged, f));
+      // The source path is left out of the manifest: the same model from elsewhere is the same ref.
+      model = await ctx.store.commitFolder(key, staged, { producer: producerOf(ctx.stage) });
+    }
     return { outputs: { model }, metrics: { parameters: counts.total } };
   }),
 );

@@ -109,7 +109,8 @@ export const trainStage = defineStage({
   params: trainParamsSchema,
   inputs: artifacts({ model: 'optional', data: 'required' }),
   outputs: artifacts({ model: 'required', metrics: 'required' }),
-  timeouts: { startToClose: '6 hours', heartbeat: '1 minute' },
+  // Heartbeats are throttled to 80% of this timeout: 20 s keeps `elo watch` at most 16 s behind.
+  timeouts: { startToClose: '6 hours', heartbeat: '20 seconds' },
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s' },
   nonRetryable: [
     'NonFiniteLossError',
