@@ -7,7 +7,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { concat, reject } from '../../../activities/demo/text.js';
 import { train } from '../../../activities/demo/train.js';
-import type { StageImplementation } from '../../../activities/stage-activity.js';
+import { implementStage, type StageImplementation } from '../../../activities/stage-activity.js';
+import { demoTrain } from '../../../pipeline/stages/demo.js';
 import type { StageActivityInput, StageActivityResult } from '../../../pipeline/stage-call.js';
 import type { ArtifactStore } from '../../../storage/artifact-store.js';
 import { openStore } from '../../../storage/open-store.js';
@@ -68,6 +69,25 @@ describe('stage activity wrapper', () => {
         return true;
       },
     );
+  });
+
+  it('refuses heartbeat details over a few KB', async () => {
+    const chatty = implementStage({ ...demoTrain, name: 'chatty' }, async (ctx) => {
+      ctx.progress({
+        step: 1,
+        tokens: 1,
+        loss: 1,
+        tokensPerSec: 1,
+        weights: new Array(2000).fill(0.5),
+      } as never);
+      throw new Error('not reached');
+    });
+    await assert.rejects(run(chatty, input('chatty', { steps: 1 })), (err) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'ProgressTooLarge');
+      assert.equal(err.nonRetryable, true);
+      return true;
+    });
   });
 
   it('checkpoints on cancellation and resumes past a corrupt newest checkpoint, exactly', async () => {
