@@ -93,8 +93,6 @@ describe('kill and resume (real worker processes, real Temporal server)', () => 
         const second = await startGpuWorker(queues);
         children.push(second);
         const result = await handle.result();
-        second.kill('SIGTERM');
-        await once(second, 'exit');
 
         const train = result.nodes[0];
         assert.equal(train?.state, 'succeeded');
@@ -121,11 +119,9 @@ describe('kill and resume (real worker processes, real Temporal server)', () => 
           dag: trainingDag(0),
           useCache: false,
         });
-        const third = await startGpuWorker(queues);
-        children.push(third);
         const reference = (await clean.result()).nodes[0];
-        third.kill('SIGTERM');
-        await once(third, 'exit');
+        second.kill('SIGTERM');
+        await once(second, 'exit');
         assert.equal(reference?.metrics['resumedFromStep'], 0);
         const a = await weights(store, train!.outputs['weights']!.uri);
         const b = await weights(store, reference!.outputs['weights']!.uri);
@@ -167,8 +163,6 @@ describe('kill and resume (real worker processes, real Temporal server)', () => 
         const second = await startGpuWorker(queues);
         children.push(second);
         const result = await handle.result();
-        second.kill('SIGTERM');
-        await once(second, 'exit');
         const train = result.nodes[0];
         assert.equal(train?.state, 'succeeded');
         assert.equal(train?.attempts, 2);
@@ -181,8 +175,6 @@ describe('kill and resume (real worker processes, real Temporal server)', () => 
         );
         assert.equal(checkpoints.length, 1);
 
-        const third = await startGpuWorker(queues);
-        children.push(third);
         const clean = await h.start({
           runName: uniqueName('reference'),
           storeUri: uri,
@@ -191,8 +183,8 @@ describe('kill and resume (real worker processes, real Temporal server)', () => 
           useCache: false,
         });
         const reference = (await clean.result()).nodes[0];
-        third.kill('SIGTERM');
-        await once(third, 'exit');
+        second.kill('SIGTERM');
+        await once(second, 'exit');
         const a = await weights(store, train!.outputs['weights']!.uri);
         const b = await weights(store, reference!.outputs['weights']!.uri);
         assert.ok(a.equals(b), 'resumed weights differ from the uninterrupted run');
