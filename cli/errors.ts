@@ -6,6 +6,12 @@ import { SafetensorsError } from '../formats/safetensors-error.js';
 import { SurgeryError } from '../formats/surgery.js';
 import { TokenShardError } from '../formats/token-shard.js';
 import { TokenizerError } from '../formats/tokenizer.js';
+import {
+  LayerIndexError,
+  ShapeMismatchError,
+  TokenIdError,
+  UnsupportedConfigError,
+} from '../engine/errors.js';
 import { DagValidationError } from '../pipeline/dag.js';
 import { TemporalConfigError } from '../pipeline/temporal-connection.js';
 import { StoreConfigError } from '../storage/errors.js';
@@ -26,6 +32,10 @@ const BAD_INPUT = [
   SurgeryError,
   TokenShardError,
   TokenizerError,
+  UnsupportedConfigError,
+  LayerIndexError,
+  ShapeMismatchError,
+  TokenIdError,
   StoreConfigError,
   DagValidationError,
   TemporalConfigError,

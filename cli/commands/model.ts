@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { HfModelFolder } from '../../formats/hf-model-folder.js';
 import { detach, reintegrate } from '../../formats/surgery.js';
 import { UsageError } from '../errors.js';
+import { registerModelRunCommands } from './model-run.js';
 
 export interface ModelSummary {
   folder: string;
@@ -143,4 +144,6 @@ export function registerModelCommands(program: Command): void {
       const layers = Object.keys(r.replaced).join(', ');
       console.log(`Wrote ${out}: ${base} with layers ${layers} from ${elo}.`);
     });
+
+  registerModelRunCommands(model);
 }

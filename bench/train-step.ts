@@ -1,0 +1,133 @@
+// Times training steps of an 8-layer, d=128, vocab-8k Llama (batch 8 x 128) on the active
+// backend and compares with the FLOP-count prediction. Optional per-op profile.
+//   npm run build && node dist/bench/train-step.js [--mode full|elo] [--steps 5] [--profile]
+import * as tf from '@tensorflow/tfjs-core';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../engine/backend.js';
+import { trainingStepFlops } from '../engine/flops.js';
+import { tinyConfig } from '../engine/model/config.js';
+import { LlamaModel } from '../engine/model/llama-model.js';
+import { DEFAULT_ADAMW } from '../engine/train/adamw.js';
+import { PackedDataLoader } from '../engine/train/data-loader.js';
+import { selectTrainable, type TrainMode } from '../engine/train/trainable.js';
+import { Trainer } from '../engine/train/trainer.js';
+
+const PLAIN_MATMUL_GFLOPS = 20; // plain 2-D matMul rate of this machine, idle (WASM, 1 thread)
+
+/** The plain 2-D matMul rate right now (shared machines vary): [1024,128]·[128,8192]. */
+function plainMatMulGflops(): number {
+  const a = tf.randomNormal([1024, 128]);
+  const b = tf.randomNormal([128, 8192]);
+  const once = () => tf.tidy(() => void tf.matMul(a, b).dataSync());
+  once();
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    once();
+    times.push(performance.now() - t0);
+  }
+  tf.dispose([a, b]);
+  return (2 * 1024 * 128 * 8192) / Math.min(...times) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      mode: { type: 'string', default: 'full' },
+      steps: { type: 'string', default: '5' },
+      profile: { type: 'boolean', default: false },
+    },
+  });
+  const mode = values.mode as TrainMode;
+  const steps = Number(values.steps);
+  const backend = await initBackend();
+  const config = tinyConfig({
+    vocabSize: 8192,
+    hiddenSize: 128,
+    intermediateSize: 512,
+    numHiddenLayers: 8,
+    numAttentionHeads: 4,
+    numKeyValueHeads: 2,
+    maxPositionEmbeddings: 128,
+  });
+  const layers = mode === 'elo' ? [0, -1] : undefined;
+  const model = LlamaModel.init(config, 1, layers ? { layers } : {});
+  const trainable = selectTrainable(model.weights.specs, model.layerIndices, 8, { mode });
+  const tokens = Int32Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 8192);
+  const loader = new PackedDataLoader(tokens, { seqLen: 128, batchSize: 8, seed: 1 });
+  const trainer = new Trainer(
+    model,
+    loader,
+    {
+      seed: 1,
+      totalSteps: steps + 1,
+      gradAccumSteps: 1,
+      schedule: { peakLr: 1e-3, minLr: 1e-4, warmupSteps: 1, totalSteps: steps + 1 },
+      adamw: DEFAULT_ADAMW,
+      maxGradNorm: 1,
+      checkpointEvery: 0,
+    },
+    trainable,
+  );
+  const flops = trainingStepFlops(
+    config,
+    model.layerIndices,
+    { batchSize: 8, seqLen: 128 },
+    model.weights.specs,
+    new Set(trainable),
+  );
+  trainer.trainStep(); // warm-up (XNNPACK operator creation, allocations)
+  const rows: { stepMs: number; forwardMs: number; backwardMs: number; optimizerMs: number }[] = [];
+  for (let i = 0; i < steps; i++) rows.push(trainer.trainStep().timings);
+  const rate = plainMatMulGflops();
+  const med = (k: keyof (typeof rows)[number]) =>
+    rows.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
+  const stepMs = med('stepMs');
+  console.log(
+    JSON.stringify(
+      {
+        backend: backend.name,
+        mode,
+        layers: model.layerIndices,
+        trainableParams: trainable.length,
+        stepGflop: +(flops.total / 1e9).toFixed(2),
+        forwardGflop: +(flops.forward / 1e9).toFixed(2),
+        backwardGflop: +(flops.backward / 1e9).toFixed(2),
+        predictedMsAt20Gflops: Math.round(flops.total / (PLAIN_MATMUL_GFLOPS * 1e6)),
+        plainMatMulGflopsNow: +rate.toFixed(1),
+        predictedMsAtRateNow: Math.round(flops.total / (rate * 1e6)),
+        medianStepMs: Math.round(stepMs),
+        minStepMs: Math.round(Math.min(...rows.map((r) => r.stepMs))),
+        forwardMs: Math.round(med('forwardMs')),
+        backwardMs: Math.round(med('backwardMs')),
+        optimizerMs: Math.round(med('optimizerMs')),
+        achievedGflops: +(flops.total / stepMs / 1e6).toFixed(1),
+        tokensPerSec: Math.round((8 * 128) / (stepMs / 1000)),
+      },
+      null,
+      2,
+    ),
+  );
+  if (values.profile) {
+    const info = await tf.profile(() => void trainer.trainStep());
+    const agg = new Map<string, { n: number; ms: number }>();
+    for (const k of info.kernels) {
+      const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;
+      const a = agg.get(key) ?? { n: 0, ms: 0 };
+      a.n++;
+      a.ms += Number(await k.kernelTimeMs) || 0;
+      agg.set(key, a);
+    }
+    console.log('top ops (ms, calls, op [input shapes]) under tf.profile:');
+    for (const [key, a] of [...agg].sort((x, y) => y[1].ms - x[1].ms).slice(0, 25)) {
+      console.log(`${a.ms.toFixed(1).padStart(8)} ${String(a.n).padStart(5)}  ${key}`);
+    }
+  }
+  trainer.dispose();
+  model.dispose();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

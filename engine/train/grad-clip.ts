@@ -1,0 +1,23 @@
+// Global-norm gradient clipping (torch.nn.utils.clip_grad_norm_).
+import * as tf from '@tensorflow/tfjs-core';
+
+/** sqrt(sum over all gradients of sum(g^2)), as a host number. */
+export function globalNorm(grads: readonly tf.Tensor[]): number {
+  if (grads.length === 0) return 0;
+  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+}
+
+/**
+ * Scales every gradient by min(1, maxNorm / (norm + 1e-6)); returns new tensors (the inputs are
+ * left to the caller) and the norm before clipping.
+ */
+export function clipByGlobalNorm(
+  grads: Record<string, tf.Tensor>,
+  maxNorm: number,
+): { grads: Record<string, tf.Tensor>; norm: number } {
+  const norm = globalNorm(Object.values(grads));
+  const scale = Math.min(1, maxNorm / (norm + 1e-6));
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, g] of Object.entries(grads)) out[name] = tf.mul(g, scale);
+  return { grads: out, norm };
+}

@@ -1,0 +1,115 @@
+// Checkpoints in the artifact store: files staged locally, committed with the store's protocol
+// (files first, MANIFEST.json with sha256 last). Loading walks back from the newest checkpoint to
+// the first one whose files all verify; a partial or corrupt checkpoint is skipped, never fatal.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { CheckpointError, ShapeMismatchError } from '../errors.js';
+import { readHostTensors, writeHostTensors } from '../io/host-tensors.js';
+import type { LlamaModel } from '../model/llama-model.js';
+import type { AdamW } from './adamw.js';
+import type { Checkpointer, LoadedState, TrainState } from './checkpoint.js';
+
+export const MODEL_FILE = 'model.safetensors';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const STATE_FILE = 'state.json';
+
+/** The store operations a checkpointer needs (any ArtifactStore has them). */
+export type CheckpointStore = Pick<
+  ArtifactStore,
+  'commitFolder' | 'list' | 'fetchFolder' | 'delete'
+>;
+
+export interface StoreCheckpointerOptions {
+  /** Keep this many newest checkpoints; older ones are deleted after a commit (0 = keep all). */
+  keepLast?: number;
+  /** Told about skipped (unverifiable) checkpoints. */
+  log?: (line: string) => void;
+}
+
+const STEP_KEY = /\/step-(\d+)$/;
+
+export class StoreCheckpointer implements Checkpointer {
+  constructor(
+    private readonly store: CheckpointStore,
+    /** Store key under which `step-00000042` checkpoints go, e.g. `runs/r1/train/checkpoints`. */
+    private readonly prefix: string,
+    private readonly opts: StoreCheckpointerOptions = {},
+  ) {}
+
+  keyFor(step: number): string {
+    return `${this.prefix}/step-${String(step).padStart(8, '0')}`;
+  }
+
+  async save(model: LlamaModel, optimizer: AdamW, state: TrainState): Promise<string> {
+    const key = this.keyFor(state.step);
+    const staging = await mkdtemp(path.join(os.tmpdir(), 'elo-ckpt-'));
+    try {
+      await writeHostTensors(path.join(staging, MODEL_FILE), model.weights.toHost(), {
+        format: 'pt',
+      });
+      // Moments are in the engine's storage layout (linear weights [in, out]); only we read them.
+      await writeHostTensors(path.join(staging, OPTIMIZER_FILE), optimizer.exportState(), {
+        layout: 'elo-engine',
+      });
+      await writeFile(path.join(staging, STATE_FILE), JSON.stringify(state, null, 2));
+      await this.store.commitFolder(key, staging, {
+        producer: 'engine/train',
+        meta: { step: state.step, tokens: state.tokens },
+      });
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    await this.prune();
+    return key;
+  }
+
+  /** Committed checkpoint keys, newest first. */
+  async list(): Promise<string[]> {
+    const keys = (await this.store.list(this.prefix)).filter((k) => STEP_KEY.test(k));
+    const step = (k: string) => Number(STEP_KEY.exec(k)![1]);
+    return keys.sort((a, b) => step(b) - step(a));
+  }
+
+  private async prune(): Promise<void> {
+    const keep = this.opts.keepLast ?? 0;
+    if (keep <= 0) return;
+    for (const key of (await this.list()).slice(keep)) await this.store.delete(key);
+  }
+
+  async loadLatest(model: LlamaModel, optimizer: AdamW): Promise<LoadedState | null> {
+    for (const key of await this.list()) {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'elo-resume-'));
+      try {
+        let state: TrainState;
+        let weights;
+        let moments;
+        try {
+          await this.store.fetchFolder(key, dir); // verifies every file's sha256
+          state = JSON.parse(await readFile(path.join(dir, STATE_FILE), 'utf8')) as TrainState;
+          weights = await readHostTensors(path.join(dir, MODEL_FILE));
+          moments = await readHostTensors(path.join(dir, OPTIMIZER_FILE));
+        } catch (err) {
+          this.opts.log?.(`[engine] skipping checkpoint ${key}: ${(err as Error).message}`);
+          continue;
+        }
+        // A checkpoint that verifies but does not fit this model is a config error: say so.
+        if (JSON.stringify(state.layers) !== JSON.stringify(model.layerIndices)) {
+          throw new CheckpointError(
+            `${key}: checkpoint holds layers [${state.layers}], the model [${model.layerIndices}]`,
+          );
+        }
+        model.weights.assignFromHost(weights, `${key}/${MODEL_FILE}`);
+        optimizer.importState(moments, state.optimizerSteps, `${key}/${OPTIMIZER_FILE}`);
+        return { ...state, key };
+      } catch (err) {
+        if (err instanceof ShapeMismatchError || err instanceof CheckpointError) throw err;
+        throw new CheckpointError(`${key}: ${(err as Error).message}`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+    return null;
+  }
+}

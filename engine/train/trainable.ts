@@ -1,0 +1,58 @@
+// Which parameters train: by mode, layer index and tensor-name pattern.
+import { LayerIndexError } from '../errors.js';
+import { resolveLayerIndices } from '../model/config.js';
+import type { ParamSpec } from '../model/weights.js';
+
+/**
+ * - elo: every layer the (detached) model holds; embeddings and head frozen unless switched on.
+ * - full: everything (switches default on).
+ * - freeze-tune: only `layers` inside the full model; embeddings and head as in elo.
+ */
+export type TrainMode = 'elo' | 'full' | 'freeze-tune';
+
+export interface TrainableSelection {
+  mode: TrainMode;
+  /** freeze-tune: layer indices (negative from the end of the full model). */
+  layers?: number[];
+  /** Regexes over HF names; a layer tensor trains only if it matches one (default: all). */
+  include?: string[];
+  /** Regexes over HF names that never train. */
+  exclude?: string[];
+  /** model.embed_tokens (and a tied head). Default: mode === 'full'. */
+  trainEmbeddings?: boolean;
+  /** model.norm + lm_head (and a tied embedding). Default: mode === 'full'. */
+  trainHead?: boolean;
+}
+
+/** Names of the trainable parameters, in spec order. */
+export function selectTrainable(
+  specs: readonly ParamSpec[],
+  modelLayers: readonly number[],
+  numHiddenLayers: number,
+  sel: TrainableSelection,
+  tieWordEmbeddings = false,
+): string[] {
+  const full = sel.mode === 'full';
+  let layers: Set<number>;
+  if (sel.mode === 'freeze-tune') {
+    const wanted = resolveLayerIndices(sel.layers ?? [], numHiddenLayers);
+    for (const l of wanted)
+      if (!modelLayers.includes(l)) throw new LayerIndexError(l, numHiddenLayers);
+    layers = new Set(wanted);
+  } else {
+    layers = new Set(modelLayers);
+  }
+  const include = (sel.include ?? []).map((p) => new RegExp(p));
+  const exclude = (sel.exclude ?? []).map((p) => new RegExp(p));
+  const trainEmbeddings = sel.trainEmbeddings ?? full;
+  const trainHead = sel.trainHead ?? full;
+  return specs
+    .filter((s) => {
+      if (exclude.some((r) => r.test(s.name))) return false;
+      if (s.group === 'embed') return trainEmbeddings || (tieWordEmbeddings && trainHead);
+      if (s.group === 'head') return trainHead;
+      if (!layers.has(s.layer!)) return false;
+      return include.length === 0 || include.some((r) => r.test(s.name));
+    })
+    .map((s) => s.name);
+}

@@ -1,0 +1,97 @@
+"""Reference side of the engine <-> Hugging Face transformers cross-check.
+
+  crosscheck.py make <out_dir>     random tiny HF models (save_pretrained, safetensors) + logits
+  crosscheck.py check <folder>...  load engine-written folders in transformers, compare logits
+
+Driven by scripts/hf-crosscheck/run.ts (`npm run crosscheck:hf`); prints one JSON line per model.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+TOKENS = [[3, 17, 42, 99, 5, 64, 7, 81, 23, 2, 50, 11], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]]
+
+COMMON = dict(
+    vocab_size=128,
+    hidden_size=64,
+    intermediate_size=96,
+    num_hidden_layers=3,
+    num_attention_heads=4,
+    max_position_embeddings=64,
+    rms_norm_eps=1e-6,
+    initializer_range=0.1,
+)
+
+
+def configs():
+    yield "llama-gqa", LlamaForCausalLM, LlamaConfig(**COMMON, num_key_value_heads=2)
+    yield "llama-tied", LlamaForCausalLM, LlamaConfig(**COMMON, num_key_value_heads=4, tie_word_embeddings=True)
+    yield "qwen2-bias", Qwen2ForCausalLM, Qwen2Config(**COMMON, num_key_value_heads=2, tie_word_embeddings=False)
+    yield "llama3-rope", LlamaForCausalLM, LlamaConfig(
+        **COMMON,
+        num_key_value_heads=1,
+        rope_theta=500000.0,
+        rope_scaling=dict(
+            rope_type="llama3",
+            factor=8.0,
+            low_freq_factor=1.0,
+            high_freq_factor=4.0,
+            original_max_position_embeddings=16,
+        ),
+    )
+
+
+def logits_of(model):
+    with torch.no_grad():
+        return model(input_ids=torch.tensor(TOKENS)).logits.float()
+
+
+def make(out_dir: Path):
+    torch.manual_seed(0)
+    for name, cls, config in configs():
+        model = cls(config).float().eval()
+        with torch.no_grad():  # norms and biases away from 1 and 0, so they are exercised
+            for pname, p in model.named_parameters():
+                if p.ndim == 1:
+                    p.copy_(1 + 0.3 * torch.randn_like(p) if "norm" in pname else 0.2 * torch.randn_like(p))
+        folder = out_dir / name
+        model.save_pretrained(folder, safe_serialization=True)
+        logits = logits_of(model)
+        (folder / "expected.json").write_text(json.dumps({"tokens": TOKENS, "logits": logits.flatten().tolist()}))
+        print(json.dumps({"made": name, "folder": str(folder), "shape": list(logits.shape)}))
+
+
+def check(folders):
+    worst = 0.0
+    for folder in map(Path, folders):
+        model, info = AutoModelForCausalLM.from_pretrained(folder, output_loading_info=True, dtype=torch.float32)
+        model.eval()
+        data = json.loads((folder / "engine_logits.json").read_text())
+        with torch.no_grad():
+            logits = model(input_ids=torch.tensor(data["tokens"])).logits.float().flatten()
+        diff = (logits - torch.tensor(data["logits"])).abs().max().item()
+        worst = max(worst, diff)
+        print(
+            json.dumps(
+                {
+                    "checked": folder.name,
+                    "missing_keys": sorted(info["missing_keys"]),
+                    "unexpected_keys": sorted(info["unexpected_keys"]),
+                    "max_abs_diff": diff,
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    cmd, *args = sys.argv[1:]
+    if cmd == "make":
+        make(Path(args[0]))
+    elif cmd == "check":
+        check(args)
+    else:
+        raise SystemExit(f"unknown command {cmd}")
