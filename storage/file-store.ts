@@ -91,7 +91,7 @@ export class FileStore implements ArtifactStore {
     const bytes = manifestBytes(manifest);
     await atomicWrite(path.join(dir, MANIFEST_NAME), bytes);
     await rm(path.join(dir, STAGING_MARKER), { force: true });
-    return refFromManifest(this.uriFor(key), bytes, manifest);
+    return refFromManifest(this.uriFor(key), manifest);
   }
 
   async readManifest(key: string): Promise<Manifest | undefined> {
@@ -102,7 +102,7 @@ export class FileStore implements ArtifactStore {
   async refOf(key: string): Promise<ArtifactRef | undefined> {
     const bytes = await readIfExists(path.join(this.dirOf(key), MANIFEST_NAME));
     const manifest = bytes && parseManifest(bytes);
-    return manifest && bytes ? refFromManifest(this.uriFor(key), bytes, manifest) : undefined;
+    return manifest && bytes ? refFromManifest(this.uriFor(key), manifest) : undefined;
   }
 
   async fetchFolder(key: string, localDir: string): Promise<Manifest> {

@@ -167,7 +167,7 @@ export class S3Store implements ArtifactStore {
         new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key, STAGING_MARKER) }),
       ),
     );
-    return refFromManifest(this.uriFor(key), bytes, manifest);
+    return refFromManifest(this.uriFor(key), manifest);
   }
 
   private async sameOrConflict(
@@ -224,7 +224,7 @@ export class S3Store implements ArtifactStore {
   async refOf(key: string): Promise<ArtifactRef | undefined> {
     const bytes = await this.getBytes(this.objectKey(key, MANIFEST_NAME));
     const manifest = bytes && parseManifest(bytes);
-    return manifest && bytes ? refFromManifest(this.uriFor(key), bytes, manifest) : undefined;
+    return manifest && bytes ? refFromManifest(this.uriFor(key), manifest) : undefined;
   }
 
   async fetchFolder(key: string, localDir: string): Promise<Manifest> {
