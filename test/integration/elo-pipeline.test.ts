@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { initBackend } from '../../engine/backend.js';
 import { evaluate } from '../../engine/eval.js';
-import { loadModelFolder, saveModelFolder } from '../../engine/io/hf-folder.js';
-import { tinyConfig } from '../../engine/model/config.js';
-import { LlamaModel } from '../../engine/model/llama-model.js';
+import { loadModelFolder } from '../../engine/io/hf-folder.js';
 import { HfModelFolder, HfTokenizer } from '../../formats/index.js';
 import { buildDag } from '../../pipeline/elo-dag.js';
 import { parseRunConfig, resolveRunConfig } from '../../pipeline/run-config.js';
 import { historyToTimeline } from '../../pipeline/timeline.js';
-import { projectRoot } from '../../infra/project-paths.js';
 import type { EvaluationFile } from '../../activities/elo/evaluate.js';
+import { TOKENIZER, tinyBaseModel, tinyLanguages } from '../support/elo-fixtures.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';
 import { uniqueName } from '../support/servers.js';
-
-const TOKENIZER = path.join(projectRoot, 'data', 'tokenizer');
-
-/** The first `n` documents of a shipped corpus file, as a new JSONL file. */
-async function head(src: string, n: number, out: string): Promise<string> {
-  const lines = (await readFile(path.join(projectRoot, 'data', 'corpora', src), 'utf8'))
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, n);
-  await writeFile(out, lines.join('\n') + '\n');
-  return out;
-}
 
 describe('the ELO pipeline end to end (real Temporal server, tiny model)', () => {
   let h: PipelineHarness;
@@ -42,44 +28,9 @@ describe('the ELO pipeline end to end (real Temporal server, tiny model)', () =>
   });
 
   it('runs detach → elo-pretrain → reintegrate → align → evaluate, baselines and a report; re-runs from cache', async () => {
-    // A tiny random Llama with the shipped tokenizer, made here (no model is downloaded).
     const tokenizer = await HfTokenizer.load(TOKENIZER);
-    const base = LlamaModel.init(
-      tinyConfig({
-        vocabSize: tokenizer.vocabSize,
-        hiddenSize: 32,
-        intermediateSize: 64,
-        numHiddenLayers: 4,
-        numAttentionHeads: 4,
-        numKeyValueHeads: 2,
-        maxPositionEmbeddings: 128,
-        tieWordEmbeddings: true,
-        bosTokenId: tokenizer.tokenToId('<|bos|>') ?? null,
-        eosTokenId: tokenizer.tokenToId('<|eos|>') ?? null,
-      }),
-      7,
-    );
-    const baseDir = path.join(dir, 'tiny-base');
-    await saveModelFolder(base, baseDir, { sideFilesFrom: TOKENIZER });
-    base.dispose();
-
-    const corpora = path.join(dir, 'corpora');
-    await mkdir(corpora);
-    const src = async (name: string, n: number) => [
-      { path: await head(name, n, path.join(corpora, name.replace(/\//g, '-'))) },
-    ];
-    const languages = {
-      en: {
-        scripts: ['Latin'],
-        train: await src('en/train.jsonl', 40),
-        eval: { udhr: await src('en/eval-udhr.jsonl', 1) },
-      },
-      ko: {
-        scripts: ['Hangul'],
-        train: await src('ko/train.jsonl', 60),
-        eval: { udhr: await src('ko/eval-udhr.jsonl', 1) },
-      },
-    };
+    const baseDir = await tinyBaseModel(dir);
+    const languages = await tinyLanguages(dir);
     const train = { steps: 3, batchSize: 2, seqLen: 32, checkpointEvery: 2, warmupSteps: 1 };
     const config = await resolveRunConfig(
       parseRunConfig({
