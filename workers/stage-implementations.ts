@@ -1,3 +1,4 @@
+import { BENCH_GPU_STAGES } from '../activities/bench/train.js';
 import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
 
@@ -5,4 +6,5 @@ import type { StageImplementation } from '../activities/stage-activity.js';
 export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
   ...DEMO_CPU_STAGES,
   ...DEMO_GPU_STAGES,
+  ...BENCH_GPU_STAGES,
 ];
