@@ -2,7 +2,7 @@
 // AdamW -> periodic checkpoints; yields to the event loop between steps.
 import * as tf from '@tensorflow/tfjs-core';
 import { countTargets, type TokenBatch } from '../batch.js';
-import { NonFiniteLossError } from '../errors.js';
+import { NonFiniteLossError, UnsupportedConfigError } from '../errors.js';
 import { trainingStepFlops } from '../flops.js';
 import { crossEntropySum } from '../loss.js';
 import type { LlamaModel } from '../model/llama-model.js';
@@ -86,6 +86,9 @@ export class Trainer {
     readonly trainable: readonly string[],
     private readonly checkpointer: Checkpointer | null = null,
   ) {
+    if (trainable.length === 0) {
+      throw new UnsupportedConfigError('trainable', [], 'the selection matches no parameter');
+    }
     const params = new Map(trainable.map((n) => [n, model.weights.get(n)] as const));
     // Frozen variables are marked so; only trainable ones are handed to the gradient function.
     for (const [name, v] of model.weights.variables) v.trainable = params.has(name);

@@ -118,6 +118,16 @@ describe('trainable selection', () => {
     );
   });
 
+  it('an empty selection is an error, not a silent no-op', () => {
+    const names = selectTrainable(specs.weights.specs, [0, 3], 4, {
+      mode: 'elo',
+      include: ['nope'],
+    });
+    assert.deepEqual(names, []);
+    const loader = new PackedDataLoader(toyTokens(100), { seqLen: 8, batchSize: 1, seed: 1 });
+    assert.throws(() => new Trainer(specs, loader, trainConfig(), names), /matches no parameter/);
+  });
+
   it('full: everything', () => {
     const names = selectTrainable(specs.weights.specs, [0, 3], 4, { mode: 'full' });
     assert.equal(names.length, specs.weights.specs.length);

@@ -1,0 +1,25 @@
+// Worker-thread entry of runTrainJobInWorker: runs the job, posts steps, checkpoints and the
+// result; a 'stop' message makes the trainer checkpoint and return after the current step.
+import { parentPort, workerData } from 'node:worker_threads';
+import { runTrainJob, type TrainJob } from './train-job.js';
+
+let stop = false;
+parentPort!.on('message', (m: { type: string }) => {
+  if (m.type === 'stop') stop = true;
+});
+
+runTrainJob(workerData as TrainJob, {
+  onStep: (info) => parentPort!.postMessage({ type: 'step', info }),
+  onCheckpoint: (key, step) => parentPort!.postMessage({ type: 'checkpoint', key, step }),
+  shouldStop: () => stop,
+}).then(
+  (result) => {
+    parentPort!.postMessage({ type: 'done', result });
+    parentPort!.close();
+  },
+  (err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    parentPort!.postMessage({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+    parentPort!.close();
+  },
+);

@@ -1,0 +1,164 @@
+// A whole training run as one JSON-serialisable job: load the model folder, pack the shards,
+// resume from the newest verified checkpoint, train, optionally save an HF folder. Runs in the
+// calling thread (runTrainJob) or in a worker thread that reports steps by message
+// (runTrainJobInWorker), so a Temporal activity's heartbeats never wait on tensor work.
+import { Worker } from 'node:worker_threads';
+import { openStore } from '../../storage/open-store.js';
+import { type BackendName, initBackend } from '../backend.js';
+import { type FloatDType } from '../io/host-tensors.js';
+import { loadModelFolder, saveModelFolder } from '../io/hf-folder.js';
+import { loadPackedTokens } from '../io/token-shards.js';
+import { type RunStats, summarizeRun } from '../stats.js';
+import { PackedDataLoader } from './data-loader.js';
+import { StoreCheckpointer } from './store-checkpointer.js';
+import { selectTrainable, type TrainableSelection } from './trainable.js';
+import { type StepInfo, type TrainConfig, Trainer } from './trainer.js';
+
+export interface TrainJob {
+  backend?: BackendName | 'auto';
+  model: { folder: string; layers?: number[] };
+  data: {
+    shards: string[];
+    lang?: string;
+    eosTokenId: number;
+    seqLen: number;
+    batchSize: number;
+  };
+  selection: TrainableSelection;
+  train: TrainConfig;
+  checkpoints: { storeUri: string; prefix: string; keepLast?: number };
+  /** Where to write the trained model (all layers held), with the source folder's side files. */
+  output?: { folder: string; dtype?: FloatDType };
+}
+
+export interface TrainJobResult {
+  resumedFrom: number | null;
+  step: number;
+  tokens: number;
+  stopped: boolean;
+  lastCheckpoint: string | null;
+  lastLoss: number | null;
+  stats: RunStats;
+  outputFolder: string | null;
+}
+
+export interface TrainJobHooks {
+  onStep?: (info: StepInfo) => void;
+  onCheckpoint?: (key: string, step: number) => void;
+  shouldStop?: () => boolean;
+}
+
+export async function runTrainJob(
+  job: TrainJob,
+  hooks: TrainJobHooks = {},
+): Promise<TrainJobResult> {
+  await initBackend(job.backend ? { backend: job.backend } : {});
+  const model = await loadModelFolder(
+    job.model.folder,
+    job.model.layers ? { layers: job.model.layers } : {},
+  );
+  try {
+    const tokens = await loadPackedTokens(
+      job.data.shards,
+      job.data.eosTokenId,
+      job.data.lang !== undefined ? { lang: job.data.lang } : {},
+    );
+    // RNG and cursor come from the checkpoint (resume) before the first batch is drawn.
+    const loader = new PackedDataLoader(tokens, {
+      seqLen: job.data.seqLen,
+      batchSize: job.data.batchSize,
+      seed: job.train.seed,
+      eosTokenId: job.data.eosTokenId,
+    });
+    const trainable = selectTrainable(
+      model.weights.specs,
+      model.layerIndices,
+      model.config.numHiddenLayers,
+      job.selection,
+      model.config.tieWordEmbeddings,
+    );
+    const checkpointer = new StoreCheckpointer(
+      openStore(job.checkpoints.storeUri),
+      job.checkpoints.prefix,
+      {
+        ...(job.checkpoints.keepLast !== undefined ? { keepLast: job.checkpoints.keepLast } : {}),
+      },
+    );
+    const trainer = new Trainer(model, loader, job.train, trainable, checkpointer);
+    try {
+      const resumedFrom = (await trainer.resume()) ? trainer.step : null;
+      const steps: StepInfo[] = [];
+      const result = await trainer.run({
+        onStep: (s) => {
+          steps.push(s);
+          hooks.onStep?.(s);
+        },
+        ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
+        ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+      });
+      let outputFolder: string | null = null;
+      if (job.output && !result.stopped) {
+        await saveModelFolder(model, job.output.folder, {
+          sideFilesFrom: job.model.folder,
+          ...(job.output.dtype ? { dtype: job.output.dtype } : {}),
+        });
+        outputFolder = job.output.folder;
+      }
+      return { resumedFrom, ...result, stats: summarizeRun(steps), outputFolder };
+    } finally {
+      trainer.dispose();
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Messages from the worker. */
+type WorkerMessage =
+  | { type: 'step'; info: StepInfo }
+  | { type: 'checkpoint'; key: string; step: number }
+  | { type: 'done'; result: TrainJobResult }
+  | { type: 'error'; name: string; message: string; stack?: string };
+
+export interface WorkerHooks {
+  onStep?: (info: StepInfo) => void;
+  onCheckpoint?: (key: string, step: number) => void;
+  /** Aborting asks the worker to stop after the current step, checkpoint and return. */
+  signal?: AbortSignal;
+}
+
+/** Runs the job in a worker thread; resolves with its result, rejects with its error. */
+export function runTrainJobInWorker(
+  job: TrainJob,
+  hooks: WorkerHooks = {},
+): Promise<TrainJobResult> {
+  const worker = new Worker(new URL('./train-job-worker.js', import.meta.url), { workerData: job });
+  return new Promise((resolve, reject) => {
+    const onAbort = () => worker.postMessage({ type: 'stop' });
+    if (hooks.signal?.aborted) onAbort();
+    hooks.signal?.addEventListener('abort', onAbort, { once: true });
+    let settled = false;
+    const finish = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      hooks.signal?.removeEventListener('abort', onAbort);
+      void worker.terminate(); // tfjs/WASM may hold the worker's event loop open
+      f();
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'step') hooks.onStep?.(m.info);
+      else if (m.type === 'checkpoint') hooks.onCheckpoint?.(m.key, m.step);
+      else if (m.type === 'done') finish(() => resolve(m.result));
+      else {
+        const err = new Error(m.message);
+        err.name = m.name;
+        if (m.stack) err.stack = m.stack;
+        finish(() => reject(err));
+      }
+    });
+    worker.on('error', (err) => finish(() => reject(err)));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`training worker exited with code ${code} before finishing`))),
+    );
+  });
+}
