@@ -5,10 +5,9 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { toolsDir } from '../infra/project-paths.js';
+import { projectRoot, toolsDir } from '../infra/project-paths.js';
 import { summarize, type Summary } from './summary.js';
 
 const run = promisify(execFile);
@@ -95,7 +94,7 @@ export async function machineBlasRate(
   const env = { ...process.env };
   delete env['OPENBLAS_CORETYPE'];
   delete env['OPENBLAS_L2_SIZE'];
-  const script = fileURLToPath(new URL('../../bench/blas-rate.py', import.meta.url));
+  const script = path.join(projectRoot, 'bench', 'blas-rate.py');
   const { stdout } = await run(py, [script, String(n), String(reps)], { env, maxBuffer: 1 << 20 });
   const r = JSON.parse(stdout) as {
     n: number;

@@ -1,6 +1,7 @@
 // Child process for one memory measurement: a fresh process per method, because RSS and the
-// WASM heap only grow and would otherwise carry every earlier model's peak. Trains two steps
-// of a randomly initialised model and prints {peakTensorBytes, rssBytes} as JSON.
+// WASM heap only grow and would otherwise carry every earlier model's peak. Trains one step of a
+// randomly initialised model (weights, AdamW moments and activations are all live in it) and
+// prints {peakTensorBytes, rssBytes} as JSON.
 //   node dist/bench/memory-probe.js '{"model":"demo","method":"elo","layers":[0,-1]}'
 import { initBackend } from '../engine/backend.js';
 import { benchTrainer, planFor, randomModelFor } from './bench-trainer.js';
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const model = randomModelFor(m, plan, 1);
   const tokens = Int32Array.from({ length: 64 * 1024 }, (_, i) => (i * 7919) % m.config.vocabSize);
   const trainer = benchTrainer(model, m, plan, tokens, {
-    steps: 2,
+    steps: 1,
     peakLr: 1e-3,
     seed: 1,
     eosTokenId: 1,

@@ -1,8 +1,9 @@
 // Section 5a: the same training through the Temporal pipeline against the engine called
 // directly. A real dev server (infra/), a real worker process (`workers/run-role.js all`), a
-// one-node DAG running the bench-train stage with checkpoints to the store every K steps; the
-// direct runs call the stage's own training function in this process, with and without the
-// checkpoints. Repetitions interleave direct and pipeline runs so load hits both alike.
+// one-node DAG running the bench-train stage (an engine TrainJob in a worker thread, checkpoints
+// to the store every K steps); the direct runs call the engine's runTrainJob in this process,
+// with only the final checkpoint and with the same K, and runTrainJobInWorker with the same K
+// (what the stage does, minus Temporal). Rounds interleave all variants so load hits them alike.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,47 +11,54 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { type BenchTrainParams, runBenchTraining } from '../activities/bench/train.js';
+import { runTrainJob, runTrainJobInWorker, type TrainJob } from '../engine/train/train-job.js';
 import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
 import { startRun } from '../pipeline/run-client.js';
-import { openStore } from '../storage/open-store.js';
-import { summarize, type Summary } from './summary.js';
+import { secondHalfMean, summarize, type Summary } from './summary.js';
+
+export type BenchJob = Omit<TrainJob, 'checkpoints'>;
 
 export interface OrchestrationResult {
-  params: BenchTrainParams;
-  storeUri: string;
-  /** Wall time of the training, engine called directly, no checkpoints. */
+  job: {
+    layers: number[] | null;
+    mode: string;
+    steps: number;
+    checkpointEvery: number;
+    tokensPerStep: number;
+  };
+  /** Engine called directly (runTrainJob in this thread), only the final checkpoint. */
   directMs: Summary;
-  /** The same with StoreCheckpointer writes every K steps. */
+  /** The same with a checkpoint every K steps. */
   directCheckpointMs: Summary;
-  /** Client side: startRun -> result, through server, executor workflow and worker. */
+  /** runTrainJobInWorker with a checkpoint every K steps: the stage's work without Temporal. */
+  workerThreadMs: Summary;
+  /** Client side: startRun -> result, through server, executor workflow, worker process. */
   pipelineMs: Summary;
-  /** Inside the worker: the training loop (checkpoints included) and the checkpoint writes. */
-  pipelineLoopMs: Summary;
-  pipelineCheckpointMs: Summary;
-  checkpoints: number;
   /** pipeline / direct - 1 (medians): what the pipeline adds to the bare training. */
   overhead: number;
-  /** Of that, checkpoint writes (direct with checkpoints / direct - 1). */
+  /** Parts: checkpoints every K steps; the worker thread; Temporal (pipeline vs worker thread). */
   checkpointOverhead: number;
-  /** And Temporal itself (pipeline / direct with checkpoints - 1). */
+  workerThreadOverhead: number;
   temporalOverhead: number;
+  /** Steady state (second half of the steps): direct vs inside the pipeline's worker thread. */
+  perStep: { directMs: Summary; pipelineMs: Summary; overhead: number };
+  /** Per-run time outside the steps (start-up, loading, final checkpoint, scheduling). */
+  fixedMs: { direct: number; pipeline: number };
+  /** Steps from which the whole-run overhead falls to 5% (null: the per-step overhead alone exceeds it). */
+  stepsFor5Percent: number | null;
   workerStartMs: number;
   serverStartMs: number;
 }
 
 export async function measureOrchestration(
-  params: BenchTrainParams,
+  job: BenchJob,
   reps: number,
   log: (line: string) => void,
 ): Promise<OrchestrationResult> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-orch-'));
   const storeUri = path.join(scratch, 'store');
-  const store = openStore(storeUri);
-  const queues = {
-    cpu: `bench-cpu-${randomBytes(4).toString('hex')}`,
-    gpu: `bench-gpu-${randomBytes(4).toString('hex')}`,
-  };
+  const hex = () => randomBytes(4).toString('hex');
+  const queues = { cpu: `bench-cpu-${hex()}`, gpu: `bench-gpu-${hex()}` };
   let t0 = performance.now();
   const server = await startTemporalDevServer({
     dbFile: path.join(scratch, 'temporal.db'),
@@ -66,67 +74,102 @@ export async function measureOrchestration(
     const workerStartMs = performance.now() - t0;
     connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
-    const direct: number[] = [];
-    const directCkpt: number[] = [];
-    const pipeline: number[] = [];
-    const loop: number[] = [];
-    const ckpt: number[] = [];
-    let checkpoints = 0;
-    // Round 0 warms up both sides (first XNNPACK operators, the worker's first workflow task).
+    const times = {
+      direct: [] as number[],
+      directCkpt: [] as number[],
+      thread: [] as number[],
+      pipeline: [] as number[],
+    };
+    const stepMs = { direct: [] as number[], pipeline: [] as number[] };
+    let lastStepMs = NaN;
+    const K = job.train.checkpointEvery;
+    const withK = (prefix: string): TrainJob => ({
+      ...job,
+      checkpoints: { storeUri, prefix, keepLast: 2 },
+    });
+    const timed = async (f: () => Promise<unknown>) => {
+      const t = performance.now();
+      await f();
+      return performance.now() - t;
+    };
+    // Round 0 warms up every side (first XNNPACK operators, the worker's first workflow task).
     for (let r = 0; r <= reps; r++) {
-      let t = performance.now();
-      await runBenchTraining(params, null);
-      const d = performance.now() - t;
-      t = performance.now();
-      await runBenchTraining(params, { store, prefix: `direct/rep-${r}` });
-      const dc = performance.now() - t;
-      t = performance.now();
-      const handle = await startRun(client, {
-        runName: `bench-orchestration-${randomBytes(4).toString('hex')}-${r}`,
-        dag: {
-          name: 'bench-orchestration',
-          nodes: [{ id: 'train', stage: 'bench-train', params }],
-        },
-        storeUri,
-        taskQueues: queues,
-        useCache: false,
+      const d = await timed(() =>
+        runTrainJob({ ...withK(`direct/${hex()}`), train: { ...job.train, checkpointEvery: 0 } }),
+      );
+      const dc = await timed(async () => {
+        const ms: number[] = [];
+        await runTrainJob(withK(`direct-k/${hex()}`), { onStep: (x) => ms.push(x.timings.stepMs) });
+        lastStepMs = secondHalfMean(ms);
       });
-      const result = await handle.result();
-      const p = performance.now() - t;
-      const node = result.nodes[0]!;
-      if (result.status !== 'succeeded' || node.state !== 'succeeded') {
-        throw new Error(
-          `pipeline run ${result.runName} ended ${result.status}: ${node.error ?? ''}`,
-        );
-      }
+      const directStepMs = lastStepMs;
+      const th = await timed(() => runTrainJobInWorker(withK(`thread/${hex()}`)));
+      let status = '';
+      const p = await timed(async () => {
+        const handle = await startRun(client, {
+          runName: `bench-orchestration-${hex()}`,
+          dag: {
+            name: 'bench-orchestration',
+            nodes: [{ id: 'train', stage: 'bench-train', params: { job } }],
+          },
+          storeUri,
+          taskQueues: queues,
+          useCache: false,
+        });
+        const result = await handle.result();
+        status =
+          result.status === 'succeeded' ? '' : `${result.status}: ${result.nodes[0]?.error ?? ''}`;
+        lastStepMs = result.nodes[0]?.metrics['steadyStepMs'] ?? NaN;
+      });
+      if (status) throw new Error(`pipeline run ended ${status}`);
       log(
-        `orchestration round ${r}${r === 0 ? ' (warm-up)' : ''}: direct ${d.toFixed(0)} ms, direct+checkpoints ${dc.toFixed(0)} ms, pipeline ${p.toFixed(0)} ms`,
+        `orchestration round ${r}${r === 0 ? ' (warm-up)' : ''}: direct ${d.toFixed(0)} ms, ` +
+          `direct + checkpoints every ${K} ${dc.toFixed(0)} ms, worker thread ${th.toFixed(0)} ms, pipeline ${p.toFixed(0)} ms`,
       );
       if (r === 0) continue;
-      direct.push(d);
-      directCkpt.push(dc);
-      pipeline.push(p);
-      loop.push(node.metrics['loopMs']!);
-      ckpt.push(node.metrics['checkpointMs']!);
-      checkpoints = node.metrics['checkpoints']!;
+      times.direct.push(d);
+      times.directCkpt.push(dc);
+      times.thread.push(th);
+      times.pipeline.push(p);
+      stepMs.direct.push(directStepMs);
+      stepMs.pipeline.push(lastStepMs);
     }
     const s = {
-      direct: summarize(direct),
-      directCkpt: summarize(directCkpt),
-      pipeline: summarize(pipeline),
+      direct: summarize(times.direct),
+      directCkpt: summarize(times.directCkpt),
+      thread: summarize(times.thread),
+      pipeline: summarize(times.pipeline),
     };
+    const steps = job.train.totalSteps;
+    const perStep = { directMs: summarize(stepMs.direct), pipelineMs: summarize(stepMs.pipeline) };
+    const perStepOverhead = perStep.pipelineMs.median / perStep.directMs.median - 1;
+    // Against the direct run with the same checkpoints: the part a longer run does not dilute.
+    const fixed = {
+      direct: s.directCkpt.median - steps * perStep.directMs.median,
+      pipeline: s.pipeline.median - steps * perStep.pipelineMs.median,
+    };
+    const extraFixed = fixed.pipeline - fixed.direct;
+    const room = 0.05 - perStepOverhead;
     return {
-      params,
-      storeUri: 'file:// (a temporary folder)',
+      perStep: { ...perStep, overhead: perStepOverhead },
+      fixedMs: fixed,
+      stepsFor5Percent:
+        room > 0 ? Math.ceil(Math.max(0, extraFixed) / (room * perStep.directMs.median)) : null,
+      job: {
+        layers: job.model.layers ?? null,
+        mode: job.selection.mode,
+        steps: job.train.totalSteps,
+        checkpointEvery: K,
+        tokensPerStep: job.data.batchSize * job.data.seqLen,
+      },
       directMs: s.direct,
       directCheckpointMs: s.directCkpt,
+      workerThreadMs: s.thread,
       pipelineMs: s.pipeline,
-      pipelineLoopMs: summarize(loop),
-      pipelineCheckpointMs: summarize(ckpt),
-      checkpoints,
       overhead: s.pipeline.median / s.direct.median - 1,
       checkpointOverhead: s.directCkpt.median / s.direct.median - 1,
-      temporalOverhead: s.pipeline.median / s.directCkpt.median - 1,
+      workerThreadOverhead: s.thread.median / s.directCkpt.median - 1,
+      temporalOverhead: s.pipeline.median / s.thread.median - 1,
       workerStartMs,
       serverStartMs,
     };
@@ -178,7 +221,5 @@ async function startWorker(
     });
   });
   log('worker started');
-  child.stdout!.resume();
-  child.stderr!.resume();
   return child;
 }

@@ -4,13 +4,17 @@
 // writes bench/results/<date>-<machine>[-quick].json and regenerates docs/benchmarks.md.
 //   --full            the reported mode (20-40 min on 2 shared cores); default quick (minutes)
 //   --only a,b        run only these sections (speed, quality, engine, checkpoint, orchestration)
+//                     (writes <date>-<machine>[-quick]-only-<sections>.json, leaves the docs alone)
 //   --no-docs         do not touch docs/benchmarks.md
+//   --serial          full mode: run the quality section in this process too
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../engine/backend.js';
+import { DEFAULT_ADAMW } from '../engine/train/adamw.js';
 import { projectRoot } from '../infra/project-paths.js';
 import { startS3Server, s3ServerEnv } from '../infra/s3-server.js';
 import { openStore } from '../storage/open-store.js';
@@ -26,7 +30,7 @@ import { idealSpeedup } from './flop-model.js';
 import { backendInfo, machineInfo, versions } from './machine.js';
 import { measureOrchestration } from './orchestration.js';
 import { baseRun, eloRun, inPlaceRun, type QualityContext, type QualityRun } from './quality.js';
-import { renderDocs } from './render-docs.js';
+import { prettierFormat, renderDocs } from './render-docs.js';
 import type { BenchResults, RunRecord, SpeedupRecord } from './results.js';
 import { measureSpeed, type MethodRequest, type SpeedRun } from './speed.js';
 import { ratioOfMedians } from './summary.js';
@@ -62,10 +66,16 @@ async function main(): Promise<void> {
       full: { type: 'boolean', default: false },
       only: { type: 'string' },
       'no-docs': { type: 'boolean', default: false },
+      // Full mode runs the quality section in a child process next to the others (it is the
+      // longest, and on a shared machine two processes get more CPU than one); --serial does not.
+      serial: { type: 'boolean', default: false },
+      'part-out': { type: 'string' },
     },
   });
   const settings = benchSettings(values.full ? 'full' : 'quick');
   const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
+  const split =
+    values.full && !values.serial && !values['part-out'] && only.has('quality') && only.size > 1;
   const started = new Date();
   const machine = machineInfo();
   log(
@@ -88,13 +98,23 @@ async function main(): Promise<void> {
   const cp = await benchData('data-cp', { target: TARGET, seqLen: 128 });
   const tokens = await trainTokens(cp);
   const eos = cp.result.stats.eosTokenId;
-  // The base model is only needed for quality; speed runs use random init.
-  const base = only.has('quality') ? await baseModel(settings.base, log) : null;
-  const baseTraining = base
-    ? (JSON.parse(await readFile(path.join(base.dir, 'base-training.json'), 'utf8')) as {
-        stats: { finalLoss: number | null };
-      })
+  // The base model is needed for quality and orchestration; speed runs use random init. Built
+  // (or found) before the quality process starts, so two processes never build it at once.
+  const base =
+    only.has('quality') || only.has('orchestration') ? await baseModel(settings.base, log) : null;
+  let baseInfo: QualityPart['base'] = base
+    ? {
+        dir: base.dir,
+        cached: base.cached,
+        finalLoss: (
+          JSON.parse(await readFile(path.join(base.dir, 'base-training.json'), 'utf8')) as {
+            stats: { finalLoss: number | null };
+          }
+        ).stats.finalLoss,
+      }
     : null;
+  const qualityChild = split ? runQualityChild() : null;
+  if (split) only.delete('quality');
   const evalSets = [
     await evalSubset(cp, TARGET, EVAL_SET, settings.quality.evalTokens),
     await evalSubset(cp, SOURCE, EVAL_SET, settings.quality.evalTokens),
@@ -190,6 +210,12 @@ async function main(): Promise<void> {
     });
   }
 
+  if (values['part-out']) {
+    const part: QualityPart = { quality, ablationRuns: [...ablationRuns], base: baseInfo, errors };
+    await writeFile(values['part-out'], JSON.stringify(part));
+    return;
+  }
+
   // 4: BLAS (numpy) and the backend's matMul again at the end (load drifts).
   let blas: Awaited<ReturnType<typeof machineBlasRate>> | null = null;
   if (only.has('engine')) {
@@ -247,24 +273,47 @@ async function main(): Promise<void> {
   }
 
   // 5a: orchestration.
-  const orchestration = only.has('orchestration')
-    ? await section('orchestration', () =>
-        measureOrchestration(
-          {
-            shape: pickShape(DEMO_MODEL),
-            batchSize: DEMO_MODEL.batchSize,
-            seqLen: DEMO_MODEL.seqLen,
-            method: 'elo',
-            layers: [0, -1],
-            steps: settings.orchestration.steps,
-            checkpointEvery: settings.orchestration.checkpointEvery,
-            seed: 1,
-          },
-          values.full ? 2 : 1,
-          log,
-        ),
-      )
-    : null;
+  const orchestration =
+    only.has('orchestration') && base
+      ? await section('orchestration', () =>
+          measureOrchestration(
+            {
+              model: { folder: base.dir, layers: [0, -1] },
+              data: {
+                shards: cp.result.shards.train.map((f) => path.join(cp.dir, f)),
+                eosTokenId: eos,
+                seqLen: DEMO_MODEL.seqLen,
+                batchSize: DEMO_MODEL.batchSize,
+              },
+              selection: { mode: 'elo' },
+              train: {
+                seed: 1,
+                totalSteps: settings.orchestration.steps,
+                gradAccumSteps: 1,
+                schedule: {
+                  peakLr: 1e-3,
+                  minLr: 1e-4,
+                  warmupSteps: 1,
+                  totalSteps: settings.orchestration.steps,
+                },
+                adamw: DEFAULT_ADAMW,
+                maxGradNorm: 1,
+                checkpointEvery: settings.orchestration.checkpointEvery,
+              },
+            },
+            settings.orchestration.repetitions,
+            log,
+          ),
+        )
+      : null;
+
+  if (qualityChild) {
+    const part = await qualityChild;
+    quality = part.quality;
+    for (const [k, v] of part.ablationRuns) ablationRuns.set(k, v);
+    baseInfo = part.base;
+    errors.push(...part.errors);
+  }
 
   // Assemble.
   const record = (modelKey: 'demo' | 'llmLike', r: SpeedRun): RunRecord => {
@@ -362,7 +411,7 @@ async function main(): Promise<void> {
     format: 'elo-bench-results',
     version: 1,
     mode: settings.mode,
-    command: `npm run bench${values.full ? ' -- --full' : ''}${values.only ? ` --only ${values.only}` : ''}`,
+    command: `npm run bench${values.full || values.only ? ' --' : ''}${values.full ? ' --full' : ''}${values.only ? ` --only ${values.only}` : ''}`,
     startedAt: started.toISOString(),
     endedAt: ended.toISOString(),
     durationS: (ended.getTime() - started.getTime()) / 1000,
@@ -374,13 +423,13 @@ async function main(): Promise<void> {
     models: { demo: modelInfo(DEMO_MODEL), llmLike: modelInfo(LLM_LIKE_MODEL) },
     data: {
       continualPretraining: { mix: cp.result.stats.mix, trainTokens: cp.result.stats.trainTokens },
-      base: base
+      base: baseInfo
         ? {
-            source: `pretrained by the bench (bench/base-model.ts), cached in .tools/bench/${path.basename(base.dir)}`,
+            source: `pretrained by the bench (bench/base-model.ts), cached in .tools/bench/${path.basename(baseInfo.dir)}`,
             steps: settings.base.steps,
             peakLr: settings.base.peakLr,
-            finalLoss: baseTraining?.stats.finalLoss ?? null,
-            cached: base.cached,
+            finalLoss: baseInfo.finalLoss,
+            cached: baseInfo.cached,
           }
         : null,
       eval: evalSets.map((e) => ({
@@ -418,13 +467,13 @@ async function main(): Promise<void> {
   const dir = path.join(projectRoot, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const host = machine.hostname.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase();
-  const file = path.join(
-    dir,
-    `${started.toISOString().slice(0, 10)}-${host}${values.full ? '' : '-quick'}.json`,
-  );
-  await writeFile(file, JSON.stringify(results, null, 2) + '\n');
+  // A partial run (--only) never replaces a whole run's file, nor the docs.
+  const onlySuffix = values.only ? `-only-${values.only.replace(/,/g, '-')}` : '';
+  const suffix = `${values.full ? '' : '-quick'}${onlySuffix}`;
+  const file = path.join(dir, `${started.toISOString().slice(0, 10)}-${host}${suffix}.json`);
+  await writeFile(file, await prettierFormat(JSON.stringify(results, null, 2), 'json'));
   log(`results: ${path.relative(projectRoot, file)} (${results.durationS.toFixed(0)} s)`);
-  if (!values['no-docs']) {
+  if (!values['no-docs'] && !values.only) {
     const written = await renderDocs(results, path.relative(projectRoot, file));
     log(`docs: ${written.join(', ')}`);
   }
@@ -433,7 +482,41 @@ async function main(): Promise<void> {
   if (errors.length) process.exitCode = 1;
 }
 
-function pickShape(m: BenchModel) {
+/** What the quality child process hands back (full mode). */
+interface QualityPart {
+  quality: BenchResults['quality'];
+  ablationRuns: [string, QualityRun][];
+  base: { dir: string; cached: boolean; finalLoss: number | null } | null;
+  errors: BenchResults['errors'];
+}
+
+async function runQualityChild(): Promise<QualityPart> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-quality-'));
+  const file = path.join(scratch, 'quality.json');
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [process.argv[1]!, '--full', '--only', 'quality', '--no-docs', '--part-out', file],
+        { stdio: 'inherit' },
+      );
+      child.once('exit', resolve);
+    });
+    if (code !== 0) throw new Error(`the quality process exited with ${code}`);
+    return JSON.parse(await readFile(file, 'utf8')) as QualityPart;
+  } catch (err) {
+    return {
+      quality: null,
+      ablationRuns: [],
+      base: null,
+      errors: [{ section: 'quality', message: String(err) }],
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function shapeOf(m: BenchModel) {
   const c = m.config;
   return {
     vocabSize: c.vocabSize,
@@ -448,7 +531,7 @@ function pickShape(m: BenchModel) {
 function modelInfo(m: BenchModel) {
   return {
     name: m.name,
-    config: pickShape(m),
+    config: shapeOf(m),
     batchSize: m.batchSize,
     seqLen: m.seqLen,
     parameters: planFor(m, 'full', []).params.computed,

@@ -39,3 +39,8 @@ export function ratioOfMedians(
 export function relativeChange(before: number, after: number): number {
   return (after - before) / before;
 }
+
+/** Mean of the second half: steady state, after warm-up (kernel creation, WASM tier-up). */
+export function secondHalfMean(values: readonly number[]): number {
+  return mean(values.slice(Math.floor(values.length / 2)));
+}

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mean, median, ratioOfMedians, relativeChange, summarize } from '../../../bench/summary.js';
+import {
+  mean,
+  median,
+  ratioOfMedians,
+  relativeChange,
+  secondHalfMean,
+  summarize,
+} from '../../../bench/summary.js';
 
 describe('bench summaries', () => {
   it('median of odd and even counts, NaN for none', () => {
@@ -27,5 +34,10 @@ describe('bench summaries', () => {
   it('mean and relative change', () => {
     assert.equal(mean([1, 2, 3]), 2);
     assert.equal(relativeChange(2, 2.5), 0.25);
+  });
+
+  it('steady state is the mean of the second half (odd counts keep the middle)', () => {
+    assert.equal(secondHalfMean([100, 10, 12]), 11);
+    assert.equal(secondHalfMean([100, 50, 10, 12]), 11);
   });
 });
