@@ -1,0 +1,56 @@
+// The two model shapes the bench trains. The demo model is the project's demo size; the
+// LLM-like one has many layers and an LM head that is a small share of compute, as real LLMs
+// do (with 8 layers and an 8k vocabulary the head is a third of the demo's forward FLOPs, which
+// caps what skipping layers can save).
+import { forwardFlops, matMulCosts } from '../engine/flops.js';
+import { type LlamaConfig, tinyConfig } from '../engine/model/config.js';
+
+export interface BenchModel {
+  name: string;
+  config: LlamaConfig;
+  batchSize: number;
+  seqLen: number;
+}
+
+const common = {
+  vocabSize: 8192, // the shipped tokenizer
+  maxPositionEmbeddings: 256,
+  bosTokenId: 0,
+  eosTokenId: 1,
+} satisfies Partial<LlamaConfig>;
+
+export const DEMO_MODEL: BenchModel = {
+  name: 'demo (8 layers, d=128)',
+  config: tinyConfig({
+    ...common,
+    hiddenSize: 128,
+    intermediateSize: 512,
+    numHiddenLayers: 8,
+    numAttentionHeads: 4,
+    numKeyValueHeads: 2,
+  }),
+  batchSize: 8,
+  seqLen: 128,
+};
+
+export const LLM_LIKE_MODEL: BenchModel = {
+  name: 'llm-like (16 layers, d=256)',
+  config: tinyConfig({
+    ...common,
+    hiddenSize: 256,
+    intermediateSize: 1024,
+    numHiddenLayers: 16,
+    numAttentionHeads: 8,
+    numKeyValueHeads: 4,
+  }),
+  batchSize: 4,
+  seqLen: 128,
+};
+
+/** The LM head's share of one forward pass's matMul FLOPs. */
+export function headShare(m: BenchModel): number {
+  const layers = Array.from({ length: m.config.numHiddenLayers }, (_, i) => i);
+  const shape = { batchSize: m.batchSize, seqLen: m.seqLen };
+  const head = matMulCosts(m.config, layers, shape).find((c) => c.name === 'lm_head')!.flops;
+  return head / forwardFlops(m.config, layers, shape);
+}

@@ -1,0 +1,52 @@
+// What each bench mode runs. Quick mode checks that every part works in a few minutes (numbers
+// are indicative); full mode is what docs/benchmarks.md reports.
+import type { BaseRecipe } from './base-model.js';
+
+export type BenchMode = 'quick' | 'full';
+
+export interface BenchSettings {
+  mode: BenchMode;
+  /** Timed repetitions per method (interleaved: one of each method per round). */
+  repetitions: number;
+  /** Training steps per repetition (the median step of each repetition is its figure). */
+  stepsPerRepetition: { demo: number; llmLike: number };
+  base: BaseRecipe;
+  quality: {
+    /** Continual-pretraining updates at the equal token budget (8 x 128 tokens each). */
+    steps: number;
+    peakLr: number;
+    /** Layer alignment: full fine-tune updates after reintegration. */
+    alignSteps: number;
+    alignLr: number;
+    /** Held-out tokens evaluated per language (whole documents up to this many). */
+    evalTokens: number;
+  };
+  /** The pipeline-vs-direct comparison: ELO on the demo shape; repetitions after one warm-up round. */
+  orchestration: { steps: number; checkpointEvery: number; repetitions: number };
+  /** Bytes of weights + moments per checkpoint-throughput measurement (a model of this size). */
+  checkpointRepetitions: number;
+}
+
+export function benchSettings(mode: BenchMode): BenchSettings {
+  const full = mode === 'full';
+  // Full CP of the demo model takes seconds per step on 2 shared cores: 60 steps x 1024 tokens
+  // keep the quality section (13 trained and evaluated models) to about half an hour.
+  const steps = full ? 60 : 8;
+  return {
+    mode,
+    repetitions: full ? 5 : 3,
+    stepsPerRepetition: full ? { demo: 2, llmLike: 1 } : { demo: 1, llmLike: 1 },
+    base: full ? { steps: 300, peakLr: 3e-3, seed: 7 } : { steps: 40, peakLr: 3e-3, seed: 7 },
+    quality: {
+      steps,
+      peakLr: 1e-3,
+      alignSteps: Math.max(2, Math.round(steps / 10)),
+      alignLr: 3e-4,
+      evalTokens: full ? 8_000 : 2_000,
+    },
+    orchestration: full
+      ? { steps: 16, checkpointEvery: 4, repetitions: 3 }
+      : { steps: 6, checkpointEvery: 3, repetitions: 1 },
+    checkpointRepetitions: 3,
+  };
+}

@@ -1,0 +1,225 @@
+// Section 5a: the same training through the Temporal pipeline against the engine called
+// directly. A real dev server (infra/), a real worker process (`workers/run-role.js all`), a
+// one-node DAG running the bench-train stage (an engine TrainJob in a worker thread, checkpoints
+// to the store every K steps); the direct runs call the engine's runTrainJob in this process,
+// with only the final checkpoint and with the same K, and runTrainJobInWorker with the same K
+// (what the stage does, minus Temporal). Rounds interleave all variants so load hits them alike.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { runTrainJob, runTrainJobInWorker, type TrainJob } from '../engine/train/train-job.js';
+import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
+import { startRun } from '../pipeline/run-client.js';
+import { secondHalfMean, summarize, type Summary } from './summary.js';
+
+export type BenchJob = Omit<TrainJob, 'checkpoints'>;
+
+export interface OrchestrationResult {
+  job: {
+    layers: number[] | null;
+    mode: string;
+    steps: number;
+    checkpointEvery: number;
+    tokensPerStep: number;
+  };
+  /** Engine called directly (runTrainJob in this thread), only the final checkpoint. */
+  directMs: Summary;
+  /** The same with a checkpoint every K steps. */
+  directCheckpointMs: Summary;
+  /** runTrainJobInWorker with a checkpoint every K steps: the stage's work without Temporal. */
+  workerThreadMs: Summary;
+  /** Client side: startRun -> result, through server, executor workflow, worker process. */
+  pipelineMs: Summary;
+  /** pipeline / direct - 1 (medians): what the pipeline adds to the bare training. */
+  overhead: number;
+  /** Parts: checkpoints every K steps; the worker thread; Temporal (pipeline vs worker thread). */
+  checkpointOverhead: number;
+  workerThreadOverhead: number;
+  temporalOverhead: number;
+  /** Steady state (second half of the steps): direct vs inside the pipeline's worker thread. */
+  perStep: { directMs: Summary; pipelineMs: Summary; overhead: number };
+  /** Per-run time outside the steps (start-up, loading, final checkpoint, scheduling). */
+  fixedMs: { direct: number; pipeline: number };
+  /** Steps from which the whole-run overhead falls to 5% (null: the per-step overhead alone exceeds it). */
+  stepsFor5Percent: number | null;
+  workerStartMs: number;
+  serverStartMs: number;
+}
+
+export async function measureOrchestration(
+  job: BenchJob,
+  reps: number,
+  log: (line: string) => void,
+): Promise<OrchestrationResult> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-orch-'));
+  const storeUri = path.join(scratch, 'store');
+  const hex = () => randomBytes(4).toString('hex');
+  const queues = { cpu: `bench-cpu-${hex()}`, gpu: `bench-gpu-${hex()}` };
+  let t0 = performance.now();
+  const server = await startTemporalDevServer({
+    dbFile: path.join(scratch, 'temporal.db'),
+    ui: false,
+    log,
+  });
+  const serverStartMs = performance.now() - t0;
+  let worker: ChildProcess | undefined;
+  let connection: Connection | undefined;
+  try {
+    t0 = performance.now();
+    worker = await startWorker(server.address, queues, log);
+    const workerStartMs = performance.now() - t0;
+    connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const times = {
+      direct: [] as number[],
+      directCkpt: [] as number[],
+      thread: [] as number[],
+      pipeline: [] as number[],
+    };
+    const stepMs = { direct: [] as number[], pipeline: [] as number[] };
+    let lastStepMs = NaN;
+    const K = job.train.checkpointEvery;
+    const withK = (prefix: string): TrainJob => ({
+      ...job,
+      checkpoints: { storeUri, prefix, keepLast: 2 },
+    });
+    const timed = async (f: () => Promise<unknown>) => {
+      const t = performance.now();
+      await f();
+      return performance.now() - t;
+    };
+    // Round 0 warms up every side (first XNNPACK operators, the worker's first workflow task).
+    for (let r = 0; r <= reps; r++) {
+      const d = await timed(() =>
+        runTrainJob({ ...withK(`direct/${hex()}`), train: { ...job.train, checkpointEvery: 0 } }),
+      );
+      const dc = await timed(async () => {
+        const ms: number[] = [];
+        await runTrainJob(withK(`direct-k/${hex()}`), { onStep: (x) => ms.push(x.timings.stepMs) });
+        lastStepMs = secondHalfMean(ms);
+      });
+      const directStepMs = lastStepMs;
+      const th = await timed(() => runTrainJobInWorker(withK(`thread/${hex()}`)));
+      let status = '';
+      const p = await timed(async () => {
+        const handle = await startRun(client, {
+          runName: `bench-orchestration-${hex()}`,
+          dag: {
+            name: 'bench-orchestration',
+            nodes: [{ id: 'train', stage: 'bench-train', params: { job } }],
+          },
+          storeUri,
+          taskQueues: queues,
+          useCache: false,
+        });
+        const result = await handle.result();
+        status =
+          result.status === 'succeeded' ? '' : `${result.status}: ${result.nodes[0]?.error ?? ''}`;
+        lastStepMs = result.nodes[0]?.metrics['steadyStepMs'] ?? NaN;
+      });
+      if (status) throw new Error(`pipeline run ended ${status}`);
+      log(
+        `orchestration round ${r}${r === 0 ? ' (warm-up)' : ''}: direct ${d.toFixed(0)} ms, ` +
+          `direct + checkpoints every ${K} ${dc.toFixed(0)} ms, worker thread ${th.toFixed(0)} ms, pipeline ${p.toFixed(0)} ms`,
+      );
+      if (r === 0) continue;
+      times.direct.push(d);
+      times.directCkpt.push(dc);
+      times.thread.push(th);
+      times.pipeline.push(p);
+      stepMs.direct.push(directStepMs);
+      stepMs.pipeline.push(lastStepMs);
+    }
+    const s = {
+      direct: summarize(times.direct),
+      directCkpt: summarize(times.directCkpt),
+      thread: summarize(times.thread),
+      pipeline: summarize(times.pipeline),
+    };
+    const steps = job.train.totalSteps;
+    const perStep = { directMs: summarize(stepMs.direct), pipelineMs: summarize(stepMs.pipeline) };
+    const perStepOverhead = perStep.pipelineMs.median / perStep.directMs.median - 1;
+    // Against the direct run with the same checkpoints: the part a longer run does not dilute.
+    const fixed = {
+      direct: s.directCkpt.median - steps * perStep.directMs.median,
+      pipeline: s.pipeline.median - steps * perStep.pipelineMs.median,
+    };
+    const extraFixed = fixed.pipeline - fixed.direct;
+    const room = 0.05 - perStepOverhead;
+    return {
+      perStep: { ...perStep, overhead: perStepOverhead },
+      fixedMs: fixed,
+      stepsFor5Percent:
+        room > 0 ? Math.ceil(Math.max(0, extraFixed) / (room * perStep.directMs.median)) : null,
+      job: {
+        layers: job.model.layers ?? null,
+        mode: job.selection.mode,
+        steps: job.train.totalSteps,
+        checkpointEvery: K,
+        tokensPerStep: job.data.batchSize * job.data.seqLen,
+      },
+      directMs: s.direct,
+      directCheckpointMs: s.directCkpt,
+      workerThreadMs: s.thread,
+      pipelineMs: s.pipeline,
+      overhead: s.pipeline.median / s.direct.median - 1,
+      checkpointOverhead: s.directCkpt.median / s.direct.median - 1,
+      workerThreadOverhead: s.thread.median / s.directCkpt.median - 1,
+      temporalOverhead: s.pipeline.median / s.thread.median - 1,
+      workerStartMs,
+      serverStartMs,
+    };
+  } finally {
+    await connection?.close();
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((resolve) => worker!.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    await server.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** `node dist/workers/run-role.js all` on private task queues; resolves once it polls. */
+async function startWorker(
+  address: string,
+  queues: { cpu: string; gpu: string },
+  log: (line: string) => void,
+): Promise<ChildProcess> {
+  const script = fileURLToPath(new URL('../workers/run-role.js', import.meta.url));
+  const child = spawn(process.execPath, [script, 'all'], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: address,
+      ELO_CPU_QUEUE: queues.cpu,
+      ELO_GPU_QUEUE: queues.gpu,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`worker did not start in 180 s:\n${output}`)),
+      180_000,
+    );
+    child.stdout!.on('data', (b: Buffer) => {
+      output += b.toString();
+      if (output.includes('elo all worker:')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${output}`));
+    });
+  });
+  log('worker started');
+  return child;
+}

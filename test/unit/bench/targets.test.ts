@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { allowedRegression, judgeTargets, type TargetInput } from '../../../bench/targets.js';
+
+const input: TargetInput = {
+  speedup: { measured: 4.6, ideal: 5 },
+  base: { ko: 3.0, en: 2.0 },
+  fullCp: { ko: 2.0, en: 2.2 },
+  eloAligned: { ko: 2.0, en: 2.1 },
+  target: 'ko',
+  source: 'en',
+  orchestrationOverhead: 0.05,
+};
+const byId = (i: TargetInput) => Object.fromEntries(judgeTargets(i).map((t) => [t.id, t.met]));
+
+describe('bench targets', () => {
+  it('meets every target at the boundaries', () => {
+    assert.deepEqual(byId(input), {
+      'speedup-vs-ideal': true, // 92%
+      'target-bpb': true, // equal counts as no worse
+      'source-regression': true, // +0.1 allowed at half of +0.2
+      'orchestration-overhead': true, // exactly 5%
+    });
+  });
+
+  it('misses each target just past its boundary', () => {
+    const r = byId({
+      ...input,
+      speedup: { measured: 4.4, ideal: 5 },
+      eloAligned: { ko: 2.001, en: 2.11 },
+      orchestrationOverhead: 0.051,
+    });
+    assert.deepEqual(Object.values(r), [false, false, false, false]);
+  });
+
+  it('no English regression allowed when full CP has none', () => {
+    assert.equal(allowedRegression(-0.3), 0);
+    assert.equal(allowedRegression(0.3), 0.15);
+    const r = byId({ ...input, fullCp: { ko: 2.0, en: 1.9 }, eloAligned: { ko: 1.9, en: 2.01 } });
+    assert.equal(r['source-regression'], false);
+  });
+
+  it('reports unmeasured targets as null, not as met or missed', () => {
+    const r = byId({ ...input, speedup: null, fullCp: null, orchestrationOverhead: null });
+    assert.deepEqual(Object.values(r), [null, null, null, null]);
+  });
+});
