@@ -59,7 +59,11 @@ export function registerServiceCommands(program: Command): void {
     .option('--queues <list>', 'cpu, gpu or cpu,gpu', 'cpu,gpu')
     .action(async (opts: { queues: string }) => {
       const child = spawnWorker(roleOf(opts.queues));
-      // Ctrl-C reaches the child too (same process group); wait for its graceful exit.
+      // Ctrl-C reaches the child too (same process group): stay until its graceful shutdown
+      // (training checkpoints, attempts handed back) is done, and exit with its status.
+      const wait = () => {};
+      process.on('SIGINT', wait);
+      process.on('SIGTERM', () => child.kill('SIGTERM'));
       const code = await new Promise<number>((resolve) =>
         child.on('exit', (c, signal) => resolve(c ?? (signal ? 0 : 1))),
       );
