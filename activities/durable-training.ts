@@ -84,3 +84,40 @@ export async function cancellableDelay(ms: number, signal: AbortSignal): Promise
   });
   if (signal.aborted) throw signal.reason;
 }
+
+/** The step report of a training loop (the engine's StepInfo has these fields and more). */
+export interface StepReport {
+  step: number;
+  tokens: number;
+  loss: number;
+  tokensPerSec: number;
+}
+
+/**
+ * Hooks that connect a training loop with `onStep` / `shouldStop` / `onCheckpoint` callbacks (the
+ * engine's Trainer) to the activity: each step becomes progress (heartbeat details, with the last
+ * committed checkpoint), cancellation becomes `shouldStop` (the loop checkpoints and returns), and
+ * `rethrowIfStopped` then turns a stopped loop back into the CancelledFailure, so the attempt is
+ * resolved as cancelled and retried elsewhere on worker shutdown.
+ */
+export function trainingHooks<S extends StageDef>(ctx: StageContext<S>) {
+  let lastCheckpoint: { uri: string; step: number } | undefined;
+  return {
+    onStep(info: StepReport): void {
+      ctx.progress({
+        step: info.step,
+        tokens: info.tokens,
+        loss: info.loss,
+        tokensPerSec: info.tokensPerSec,
+        ...(lastCheckpoint ? { lastCheckpoint } : {}),
+      });
+    },
+    shouldStop: (): boolean => ctx.signal.aborted,
+    onCheckpoint(key: string, step: number): void {
+      lastCheckpoint = { uri: ctx.store.uriFor(key), step };
+    },
+    rethrowIfStopped(result: { stopped: boolean }): void {
+      if (result.stopped && ctx.signal.aborted) throw ctx.signal.reason;
+    },
+  };
+}

@@ -90,6 +90,7 @@ export function implementStage<S extends StageDef>(
           artifactKey: (name) =>
             `runs/${input.run.runName}/${input.nodeId}/${outputTag(input)}/${name}`,
           progress: (progress) => {
+            checkProgressSize(stage, progress, details);
             last = progress;
             heartbeat(progress);
           },
@@ -111,6 +112,21 @@ export function implementStage<S extends StageDef>(
       }
     },
   };
+}
+
+/** Heartbeat details count against Temporal's payload limits: progress is scalars and a ref. */
+export const MAX_PROGRESS_BYTES = 4096;
+
+function checkProgressSize(stage: StageDef, progress: unknown, details: StageFailureDetails) {
+  const bytes = Buffer.byteLength(JSON.stringify(progress));
+  if (bytes > MAX_PROGRESS_BYTES) {
+    throw ApplicationFailure.create({
+      message: `${stage.name}: progress details are ${bytes} bytes; keep them under ${MAX_PROGRESS_BYTES} (scalars and a checkpoint ref, never tensors)`,
+      type: 'ProgressTooLarge',
+      nonRetryable: true,
+      details: [details],
+    });
+  }
 }
 
 function outputTag(input: StageActivityInput): string {

@@ -21,8 +21,9 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 async function run(): Promise<number> {
   const filters = process.argv.slice(2);
+  // Match on the path inside the project, so a checkout folder's own name never matches.
   const files = (await findTestFiles(path.join(projectRoot, 'dist', 'test'))).filter(
-    (f) => filters.length === 0 || filters.some((s) => f.includes(s)),
+    (f) => filters.length === 0 || filters.some((s) => path.relative(projectRoot, f).includes(s)),
   );
   if (files.length === 0) throw new Error(`no test files match ${filters.join(' ')}`);
   const needsServers = files.some((f) => f.includes(`${path.sep}integration${path.sep}`));

@@ -1,6 +1,13 @@
 import type { ActivityOptions } from '@temporalio/common';
 import { ActivityCancellationType } from '@temporalio/common';
 import type { StageDef } from './stage.js';
+
+/** A DAG node's overrides of its stage's options. */
+export interface NodeOptions {
+  startToCloseTimeout?: string;
+  heartbeatTimeout?: string;
+  maximumAttempts?: number;
+}
 import { TASK_QUEUES, type QueueKind } from './task-queues.js';
 
 /**
@@ -11,12 +18,17 @@ import { TASK_QUEUES, type QueueKind } from './task-queues.js';
 export function stageActivityOptions(
   stage: StageDef,
   queues: Partial<Record<QueueKind, string>> = {},
+  overrides: NodeOptions = {},
 ): ActivityOptions {
-  const retry = stage.retry ?? {};
+  const retry = {
+    ...stage.retry,
+    ...(overrides.maximumAttempts ? { maximumAttempts: overrides.maximumAttempts } : {}),
+  };
+  const heartbeat = overrides.heartbeatTimeout ?? stage.timeouts.heartbeat;
   return {
     taskQueue: queues[stage.queue] ?? TASK_QUEUES[stage.queue],
-    startToCloseTimeout: stage.timeouts.startToClose,
-    ...(stage.timeouts.heartbeat ? { heartbeatTimeout: stage.timeouts.heartbeat } : {}),
+    startToCloseTimeout: overrides.startToCloseTimeout ?? stage.timeouts.startToClose,
+    ...(heartbeat ? { heartbeatTimeout: heartbeat } : {}),
     retry: {
       ...(retry.maximumAttempts !== undefined ? { maximumAttempts: retry.maximumAttempts } : {}),
       ...(retry.initialInterval ? { initialInterval: retry.initialInterval } : {}),

@@ -12,6 +12,15 @@ export const DagNodeSchema = z.object({
   stage: z.string().min(1),
   params: z.unknown().default({}),
   needs: z.record(z.string(), z.string()).default({}),
+  /** Per-node overrides of the stage's activity options (a big model needs longer steps). */
+  options: z
+    .object({
+      startToCloseTimeout: z.string().min(1).optional(),
+      heartbeatTimeout: z.string().min(1).optional(),
+      maximumAttempts: z.number().int().min(1).optional(),
+    })
+    .strict()
+    .optional(),
 });
 export const DagSpecSchema = z.object({
   name: z.string().min(1),
@@ -26,6 +35,7 @@ export interface ResolvedNode {
   stage: string;
   params: unknown;
   needs: Record<string, { node: string; output: string }>;
+  options?: z.output<typeof DagNodeSchema>['options'];
 }
 export interface ValidDag {
   name: string;
@@ -101,7 +111,13 @@ export function validateDag(spec: unknown, registry: StageRegistry): ValidDag {
       if (typeof target === 'string') problems.push(`${where}: needs.${input}: ${target}`);
       else needs[input] = target;
     }
-    resolved.push({ id: node.id, stage: node.stage, params: params.data ?? node.params, needs });
+    resolved.push({
+      id: node.id,
+      stage: node.stage,
+      params: params.data ?? node.params,
+      needs,
+      ...(node.options ? { options: node.options } : {}),
+    });
   }
 
   const order = topologicalOrder(resolved, problems);

@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /**
  * What a stage returns and the next stage reads: a pointer to a committed artifact, small enough
- * for Temporal payloads. `sha256` is the digest of the artifact's MANIFEST.json, so it changes when
- * any file changes: cache keys are built from it.
+ * for Temporal payloads. `sha256` is the artifact's content digest (its files' digests and meta,
+ * not who wrote it when): it changes when any file changes, and cache keys are built from it.
  */
 export const ArtifactRefSchema = z.object({
   uri: z.string().min(1),

@@ -14,6 +14,20 @@ export class CorruptArtifactError extends StoreError {
     super(`artifact ${uri}: file ${file} ${detail}`);
     this.name = 'CorruptArtifactError';
   }
+
+  /** A file whose bytes differ from what the manifest recorded. */
+  static mismatch(
+    uri: string,
+    want: { path: string; sha256: string; bytes: number },
+    got: { sha256: string; bytes: number },
+  ): CorruptArtifactError {
+    return new CorruptArtifactError(
+      uri,
+      want.path,
+      `does not match its manifest (sha256 ${got.sha256.slice(0, 12)}…, ${got.bytes} bytes; ` +
+        `expected ${want.sha256.slice(0, 12)}…, ${want.bytes} bytes)`,
+    );
+  }
 }
 
 /** Asked for an artifact that has no committed manifest. */

@@ -1,10 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { MANIFEST_NAME, type ArtifactRef, type Manifest } from './artifact-ref.js';
 import type { ArtifactStore, CommitOptions } from './artifact-store.js';
 import {
@@ -14,6 +13,7 @@ import {
   StoreConfigError,
 } from './errors.js';
 import { sha256File, sha256Hex } from './hashing.js';
+import { hashingTap } from './hashing-tap.js';
 import { listLocalFiles } from './local-files.js';
 import {
   buildManifest,
@@ -91,7 +91,7 @@ export class FileStore implements ArtifactStore {
     const bytes = manifestBytes(manifest);
     await atomicWrite(path.join(dir, MANIFEST_NAME), bytes);
     await rm(path.join(dir, STAGING_MARKER), { force: true });
-    return refFromManifest(this.uriFor(key), bytes, manifest);
+    return refFromManifest(this.uriFor(key), manifest);
   }
 
   async readManifest(key: string): Promise<Manifest | undefined> {
@@ -102,7 +102,7 @@ export class FileStore implements ArtifactStore {
   async refOf(key: string): Promise<ArtifactRef | undefined> {
     const bytes = await readIfExists(path.join(this.dirOf(key), MANIFEST_NAME));
     const manifest = bytes && parseManifest(bytes);
-    return manifest && bytes ? refFromManifest(this.uriFor(key), bytes, manifest) : undefined;
+    return manifest && bytes ? refFromManifest(this.uriFor(key), manifest) : undefined;
   }
 
   async fetchFolder(key: string, localDir: string): Promise<Manifest> {
@@ -117,7 +117,7 @@ export class FileStore implements ArtifactStore {
       });
       if (got.sha256 !== file.sha256 || got.bytes !== file.bytes) {
         await rm(target, { force: true });
-        throw corrupt(this.uriFor(key), file, got);
+        throw CorruptArtifactError.mismatch(this.uriFor(key), file, got);
       }
     }
     return manifest;
@@ -131,7 +131,7 @@ export class FileStore implements ArtifactStore {
     if (!data) throw new CorruptArtifactError(this.uriFor(key), relPath, 'is missing');
     const got = { sha256: sha256Hex(data), bytes: data.length };
     if (got.sha256 !== file.sha256 || got.bytes !== file.bytes)
-      throw corrupt(this.uriFor(key), file, got);
+      throw CorruptArtifactError.mismatch(this.uriFor(key), file, got);
     return data;
   }
 
@@ -245,19 +245,6 @@ function bufferSource(input: { path: string; data: Uint8Array | string }): Sourc
   };
 }
 
-function corrupt(
-  uri: string,
-  want: { path: string; sha256: string; bytes: number },
-  got: { sha256: string; bytes: number },
-): CorruptArtifactError {
-  return new CorruptArtifactError(
-    uri,
-    want.path,
-    `does not match its manifest (sha256 ${got.sha256.slice(0, 12)}…, ${got.bytes} bytes; ` +
-      `expected ${want.sha256.slice(0, 12)}…, ${want.bytes} bytes)`,
-  );
-}
-
 /** Streams `source` to `target` via a temp file, hashing on the way. */
 async function copyHashed(
   source: string,
@@ -265,19 +252,11 @@ async function copyHashed(
 ): Promise<{ sha256: string; bytes: number }> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempName(target);
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const tap = hashingTap();
   try {
     await pipeline(
       createReadStream(source, { highWaterMark: 1 << 20 }),
-      tap,
+      tap.stream,
       createWriteStream(tmp),
     );
     await rename(tmp, target);
@@ -285,7 +264,7 @@ async function copyHashed(
     await rm(tmp, { force: true });
     throw err;
   }
-  return { sha256: hash.digest('hex'), bytes };
+  return tap.digest();
 }
 
 async function atomicWrite(target: string, data: Uint8Array): Promise<void> {

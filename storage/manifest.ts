@@ -20,7 +20,7 @@ export function buildManifest(
   };
 }
 
-/** Serialized manifest bytes; the ref's sha256 is their digest. */
+/** Serialized manifest bytes, as stored in MANIFEST.json. */
 export function manifestBytes(manifest: Manifest): Buffer {
   return Buffer.from(canonicalJson(manifest) + '\n', 'utf8');
 }
@@ -35,10 +35,19 @@ export function parseManifest(bytes: Uint8Array): Manifest | undefined {
   }
 }
 
-export function refFromManifest(uri: string, bytes: Uint8Array, manifest: Manifest): ArtifactRef {
+/**
+ * The artifact's content digest: over its files' digests and its meta, not over who wrote it or
+ * when — so identical content committed twice has one digest, and cache keys built from it let
+ * the dependents of a re-run that produced the same bytes stay cached.
+ */
+export function contentDigest(manifest: Manifest): string {
+  return sha256Hex(canonicalJson({ files: manifest.files, meta: manifest.meta }));
+}
+
+export function refFromManifest(uri: string, manifest: Manifest): ArtifactRef {
   return {
     uri,
-    sha256: sha256Hex(bytes),
+    sha256: contentDigest(manifest),
     bytes: manifest.files.reduce((sum, f) => sum + f.bytes, 0),
     meta: manifest.meta,
   };

@@ -10,11 +10,11 @@ import {
   type _Object,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MANIFEST_NAME, type ArtifactRef, type Manifest } from './artifact-ref.js';
 import type { ArtifactStore, CommitOptions } from './artifact-store.js';
@@ -25,6 +25,7 @@ import {
   StoreConfigError,
 } from './errors.js';
 import { sha256File, sha256Hex } from './hashing.js';
+import { hashingTap } from './hashing-tap.js';
 import { listLocalFiles } from './local-files.js';
 import {
   buildManifest,
@@ -167,7 +168,7 @@ export class S3Store implements ArtifactStore {
         new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key, STAGING_MARKER) }),
       ),
     );
-    return refFromManifest(this.uriFor(key), bytes, manifest);
+    return refFromManifest(this.uriFor(key), manifest);
   }
 
   private async sameOrConflict(
@@ -191,19 +192,11 @@ export class S3Store implements ArtifactStore {
     body: Readable,
     size: number,
   ): Promise<{ sha256: string; bytes: number }> {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-    body.on('error', (err) => tap.destroy(err));
+    const tap = hashingTap();
+    body.on('error', (err) => tap.stream.destroy(err));
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: objectKey, Body: body.pipe(tap) },
+      params: { Bucket: this.bucket, Key: objectKey, Body: body.pipe(tap.stream) },
       partSize: partSizeFor(size),
       queueSize: QUEUE_SIZE,
       leavePartsOnError: false,
@@ -213,7 +206,7 @@ export class S3Store implements ArtifactStore {
     } catch (err) {
       throw explainS3Error(err, this.where, this.bucket);
     }
-    return { sha256: hash.digest('hex'), bytes };
+    return tap.digest();
   }
 
   async readManifest(key: string): Promise<Manifest | undefined> {
@@ -224,7 +217,7 @@ export class S3Store implements ArtifactStore {
   async refOf(key: string): Promise<ArtifactRef | undefined> {
     const bytes = await this.getBytes(this.objectKey(key, MANIFEST_NAME));
     const manifest = bytes && parseManifest(bytes);
-    return manifest && bytes ? refFromManifest(this.uriFor(key), bytes, manifest) : undefined;
+    return manifest && bytes ? refFromManifest(this.uriFor(key), manifest) : undefined;
   }
 
   async fetchFolder(key: string, localDir: string): Promise<Manifest> {
@@ -235,25 +228,17 @@ export class S3Store implements ArtifactStore {
       const tmp = `${target}.tmp-${randomBytes(4).toString('hex')}`;
       const body = await this.getStream(this.objectKey(key, file.path));
       if (!body) throw new CorruptArtifactError(this.uriFor(key), file.path, 'is missing');
-      const hash = createHash('sha256');
-      let bytes = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
+      const tap = hashingTap();
       try {
-        await pipeline(body, tap, createWriteStream(tmp));
+        await pipeline(body, tap.stream, createWriteStream(tmp));
       } catch (err) {
         await rm(tmp, { force: true });
         throw explainS3Error(err, this.where, this.bucket);
       }
-      const sha256 = hash.digest('hex');
-      if (sha256 !== file.sha256 || bytes !== file.bytes) {
+      const got = tap.digest();
+      if (got.sha256 !== file.sha256 || got.bytes !== file.bytes) {
         await rm(tmp, { force: true });
-        throw mismatch(this.uriFor(key), file, { sha256, bytes });
+        throw CorruptArtifactError.mismatch(this.uriFor(key), file, got);
       }
       await rename(tmp, target);
     }
@@ -268,7 +253,7 @@ export class S3Store implements ArtifactStore {
     if (!data) throw new CorruptArtifactError(this.uriFor(key), relPath, 'is missing');
     const got = { sha256: sha256Hex(data), bytes: data.length };
     if (got.sha256 !== file.sha256 || got.bytes !== file.bytes)
-      throw mismatch(this.uriFor(key), file, got);
+      throw CorruptArtifactError.mismatch(this.uriFor(key), file, got);
     return data;
   }
 
@@ -460,17 +445,4 @@ interface S3Source {
   rel: string;
   hash(): Promise<{ sha256: string; bytes: number }>;
   upload(objectKey: string): Promise<{ sha256: string; bytes: number }>;
-}
-
-function mismatch(
-  uri: string,
-  want: { path: string; sha256: string; bytes: number },
-  got: { sha256: string; bytes: number },
-): CorruptArtifactError {
-  return new CorruptArtifactError(
-    uri,
-    want.path,
-    `does not match its manifest (sha256 ${got.sha256.slice(0, 12)}…, ${got.bytes} bytes; ` +
-      `expected ${want.sha256.slice(0, 12)}…, ${want.bytes} bytes)`,
-  );
 }

@@ -1,9 +1,13 @@
 import { BENCH_GPU_STAGES } from '../activities/bench/train.js';
 import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
+import { trainWithEngine } from '../activities/engine-train.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
+import { refArtifact } from '../activities/use-artifact.js';
 
 /** Every stage implementation this build ships; workers take those of their queue. */
 export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
+  refArtifact,
+  trainWithEngine,
   ...DEMO_CPU_STAGES,
   ...DEMO_GPU_STAGES,
   ...BENCH_GPU_STAGES,

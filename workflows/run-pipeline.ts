@@ -80,12 +80,12 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     retry: { maximumAttempts: 5, initialInterval: '500ms' },
   };
   const book = proxyActivities<PipelineActivities>(bookOptions);
-  // One proxy per distinct option set: each stage runs with its own timeouts and retry policy,
-  // under the activity id `stage/<node>` so progress and history map back to nodes.
-  const stageActivity = (stage: StageDef, nodeId: string): StageActivity => {
+  // Each stage runs with its own options (queue, timeouts, retry policy, node overrides), under
+  // the activity id `stage/<node>` so progress and history map back to nodes.
+  const stageActivity = (stage: StageDef, node: ResolvedNode): StageActivity => {
     const options: ActivityOptions = {
-      ...stageActivityOptions(stage, queues),
-      activityId: `stage/${nodeId}`,
+      ...stageActivityOptions(stage, queues, node.options),
+      activityId: `stage/${node.id}`,
     };
     return proxyActivities<Record<string, StageActivity>>(options)[stage.name] as StageActivity;
   };
@@ -194,7 +194,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
       }
       const result = await stageActivity(
         stage,
-        node.id,
+        node,
       )({
         run: {
           runName,

@@ -49,7 +49,6 @@ describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => 
         ],
       }),
     );
-    assert.equal((await elo('pipeline', 'validate', good)).code, 0);
 
     const { uri } = await h.fileStore();
     const queues = h.queues('cli');
@@ -77,8 +76,6 @@ describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => 
         d.nodes.map((n) => n.state),
         ['succeeded', 'succeeded'],
       );
-      const text = await elo('pipeline', 'status', run);
-      assert.match(text.stdout, /twice\s+demo-concat\s+succeeded\s+attempts 1/);
       const timeline = await elo('pipeline', 'timeline', run);
       assert.equal(timeline.code, 0, timeline.stderr);
       assert.match(timeline.stdout, /hello\s+demo-write-text\s+completed/);
@@ -96,7 +93,6 @@ describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => 
       );
       assert.equal(created.code, 0, created.stderr);
       assert.match((await elo('schedule', 'list')).stdout, new RegExp(`${sched}\\tactive\\tcli`));
-      assert.equal((await elo('schedule', 'pause', sched)).code, 0);
       assert.equal((await elo('schedule', 'delete', sched)).code, 0);
       assert.doesNotMatch((await elo('schedule', 'list')).stdout, new RegExp(sched));
     });

@@ -86,6 +86,37 @@ describe('pipeline executor (real Temporal server)', () => {
     assert.equal(manifest.nodes[2]?.outputs['text']?.sha256, join.outputs['text']?.sha256);
   });
 
+  it('runs at most maxParallel nodes at once', async () => {
+    const { uri } = await h.fileStore();
+    const queues = h.queues('bounded');
+    const result = await h.withWorkers(queues, async () => {
+      const handle = await h.start({
+        runName: uniqueName('bounded'),
+        storeUri: uri,
+        taskQueues: queues,
+        maxParallel: 2,
+        dag: {
+          name: 'fan',
+          nodes: ['a', 'b', 'c', 'd'].map((id) => ({
+            id,
+            stage: 'demo-write-text',
+            params: { text: id, delayMs: 400 },
+          })),
+        },
+      });
+      return handle.result();
+    });
+    // At no node's start were two others already running.
+    for (const n of result.nodes) {
+      const running = result.nodes.filter(
+        (o) => o !== n && o.startedAt! <= n.startedAt! && o.endedAt! > n.startedAt!,
+      );
+      assert.ok(running.length <= 1, `${n.id} started while ${running.map((o) => o.id)} ran`);
+    }
+    const sorted = result.nodes.map((n) => n.startedAt!).sort((a, b) => a - b);
+    assert.ok(sorted[2]! - sorted[0]! >= 400, 'the third node waited for a free slot');
+  });
+
   it('retries a failing node and records the attempt that succeeded', async () => {
     const { uri } = await h.fileStore();
     const queues = h.queues('retry');

@@ -56,6 +56,17 @@ export function runStoreContract(name: string, makeHarness: () => Promise<StoreH
       assert.equal((await h.store.readFile(k, 'nested/notes.txt')).toString(), '한국어 text');
       assert.deepEqual(await h.store.refOf(k), ref);
       assert.equal(h.store.keyOf(ref.uri), k);
+      // The digest is of the content: the same files and meta under another key, by another
+      // producer, later, have the same sha256 (so caches downstream stay valid).
+      const twin = await h.store.commitFiles(
+        key('metrics-twin'),
+        [
+          { path: 'nested/notes.txt', data: '한국어 text' },
+          { path: 'metrics.json', data: '{"loss":1.5}' },
+        ],
+        { producer: 'another', meta: { stage: 'eval' } },
+      );
+      assert.equal(twin.sha256, ref.sha256);
       assert.ok((await h.store.list(path.posix.dirname(k))).includes(k));
     });
 

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { concat, reject } from '../../../activities/demo/text.js';
 import { train } from '../../../activities/demo/train.js';
-import type { StageImplementation } from '../../../activities/stage-activity.js';
+import { trainingHooks } from '../../../activities/durable-training.js';
+import { implementStage, type StageImplementation } from '../../../activities/stage-activity.js';
+import { demoTrain } from '../../../pipeline/stages/demo.js';
 import type { StageActivityInput, StageActivityResult } from '../../../pipeline/stage-call.js';
 import type { ArtifactStore } from '../../../storage/artifact-store.js';
 import { openStore } from '../../../storage/open-store.js';
@@ -68,6 +70,54 @@ describe('stage activity wrapper', () => {
         return true;
       },
     );
+  });
+
+  it('refuses heartbeat details over a few KB', async () => {
+    const chatty = implementStage({ ...demoTrain, name: 'chatty' }, async (ctx) => {
+      ctx.progress({
+        step: 1,
+        tokens: 1,
+        loss: 1,
+        tokensPerSec: 1,
+        weights: new Array(2000).fill(0.5),
+      } as never);
+      throw new Error('not reached');
+    });
+    await assert.rejects(run(chatty, input('chatty', { steps: 1 })), (err) => {
+      assert.ok(err instanceof ApplicationFailure);
+      assert.equal(err.type, 'ProgressTooLarge');
+      assert.equal(err.nonRetryable, true);
+      return true;
+    });
+  });
+
+  it('trainingHooks: steps become progress, cancellation stops the loop and is rethrown', async () => {
+    // A loop shaped like the engine's Trainer.run: hooks polled between steps.
+    const looping = implementStage({ ...demoTrain, name: 'looping' }, async (ctx) => {
+      const hooks = trainingHooks(ctx);
+      let step = 0;
+      while (step < 1000 && !hooks.shouldStop()) {
+        step += 1;
+        if (step % 3 === 0) hooks.onCheckpoint(`runs/unit/looping/ckpt/step-${step}`, step);
+        hooks.onStep({ step, tokens: step * 8, loss: 1 / step, tokensPerSec: 100 });
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      hooks.rethrowIfStopped({ stopped: step < 1000 });
+      throw new Error('not cancelled');
+    });
+    const env = new MockActivityEnvironment({ attempt: 1 });
+    const beats: Array<{ step: number; lastCheckpoint?: { step: number; uri: string } }> = [];
+    env.on('heartbeat', (d: (typeof beats)[number]) => {
+      if (d) beats.push(d);
+      if (d?.step === 10) env.cancel();
+    });
+    await assert.rejects(run(looping, input('looping', { steps: 1 }), env), CancelledFailure);
+    assert.deepEqual(beats[9]?.lastCheckpoint?.step, 9);
+    assert.match(
+      beats[9]?.lastCheckpoint?.uri ?? '',
+      /^file:.*\/runs\/unit\/looping\/ckpt\/step-9$/,
+    );
+    assert.ok(beats.length >= 10 && beats.length <= 11);
   });
 
   it('checkpoints on cancellation and resumes past a corrupt newest checkpoint, exactly', async () => {
