@@ -8,4 +8,9 @@ import { useArtifact } from './stages/use-artifact.js';
  * Every stage this build knows. The executor workflow validates DAGs against it, so a stage must
  * be listed here (and implemented on some worker) before a DAG can use it.
  */
-export const stageCatalog = new StageRegistry([useArtifact, engineTrain, ...DEMO_STAGES, ...BENCH_STAGES]);
+export const stageCatalog = new StageRegistry([
+  useArtifact,
+  engineTrain,
+  ...DEMO_STAGES,
+  ...BENCH_STAGES,
+]);
