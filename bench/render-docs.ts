@@ -319,7 +319,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
     p('## 5. Orchestration and checkpoints');
   if (o) {
     p(
-      `ELO {${o.job.layers?.join(',') ?? 'all'}} on the demo base model, ${o.job.steps} steps of ${o.job.tokensPerStep} tokens, real data, a checkpoint to the store (file://) every ${o.job.checkpointEvery} steps. The pipeline runs the \`bench-train\` stage (an engine TrainJob in a worker thread, as training stages run) through a real Temporal dev server and a real worker process (\`workers/run-role.js all\`); the direct runs call the engine's \`runTrainJob\` in the bench process. Wall time client side (\`startRun\` to the result for the pipeline); one warm-up round discarded; medians of the rest (min–max), rounds interleaved.`,
+      `${o.job.label} of the demo base model, ${o.job.steps} steps of ${o.job.tokensPerStep} tokens, real data, a checkpoint to the store (file://) every ${o.job.checkpointEvery} steps. The pipeline runs the project's stages — \`use-artifact\` for the base model and the token shards (committed to the store once), then \`engine-train\` (fetches both with sha256 checks, runs the engine's TrainJob in a worker thread, commits the trained model) — through a real Temporal dev server and a real worker process (\`workers/run-role.js all\`). The direct runs call the engine's \`runTrainJob\` in the bench process on the local folders and write the trained model too. Wall time client side (\`startRun\` to the result for the pipeline); one warm-up round discarded; medians of the rest (min–max), rounds interleaved.`,
       table(
         ['', 'wall ms', 'vs direct'],
         [
@@ -335,14 +335,14 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
             signedPct(o.workerThreadMs.median / o.directMs.median - 1),
           ],
           [
-            'through the pipeline (server, executor workflow, worker process, thread)',
+            'through the pipeline (server, workflow, worker process, input copies, thread, output commit)',
             ms(o.pipelineMs),
             signedPct(o.overhead),
           ],
         ],
       ),
       `Orchestration overhead (pipeline vs the engine called directly): **${signedPct(o.overhead)}**. Step by step: checkpoints every ${o.job.checkpointEvery} steps ${signedPct(o.checkpointOverhead)}, then the worker thread ${signedPct(o.workerThreadOverhead)}, then Temporal ${signedPct(o.temporalOverhead)} (each relative to the step before). Not counted: starting the dev server (${fx(o.serverStartMs / 1000, 1)} s) and the worker process (${fx(o.workerStartMs / 1000, 1)} s), once per deployment.`,
-      `Steady state vs per-run cost: a training step in the second half of the run inside the pipeline's worker thread took ${fx(o.perStep.pipelineMs.median, 0)} ms against ${fx(o.perStep.directMs.median, 0)} ms called directly (${signedPct(o.perStep.overhead)}); outside the steps the pipeline run spent ${fx(o.fixedMs.pipeline / 1000, 1)} s against ${fx(o.fixedMs.direct / 1000, 1)} s direct (thread start, its own backend initialisation and WASM compilation, model and data loading, the slower first steps of fresh kernels, scheduling). ` +
+      `Steady state vs per-run cost: a training step in the second half of the run in a worker thread (as the stage runs it) took ${fx(o.perStep.threadMs.median, 0)} ms against ${fx(o.perStep.directMs.median, 0)} ms in the calling thread (${signedPct(o.perStep.overhead)}); outside the steps the pipeline run spent ${fx(o.fixedMs.pipeline / 1000, 1)} s against ${fx(o.fixedMs.direct / 1000, 1)} s direct (copies of the inputs out of the store, thread start with its own backend initialisation and WASM compilation, model and data loading, the slower first steps of fresh kernels, the output commit, scheduling). ` +
         (o.stepsFor5Percent === null
           ? 'The per-step overhead alone is above 5%, so no run length brings the total under 5%.'
           : `At these figures the whole-run overhead falls to 5% from about ${o.stepsFor5Percent} steps.`),
@@ -530,7 +530,7 @@ export function whyMissed(r: BenchResults): string[] {
   const o = r.overhead.orchestrationDetail;
   if (missed.has('orchestration-overhead') && o) {
     out.push(
-      `Orchestration: ${signedPct(o.overhead)} in all, made of checkpoints every ${o.job.checkpointEvery} steps (${signedPct(o.checkpointOverhead)}, paid by the engine called directly too), the worker thread (${signedPct(o.workerThreadOverhead)}: the thread initialises its own tfjs backend and loads the model) and Temporal (${signedPct(o.temporalOverhead)}: workflow start, activity scheduling, heartbeats). A ${o.job.steps}-step run is short, so per-run costs weigh more than in a real run; run-to-run spread on this shared machine is shown by the min–max ranges.`,
+      `Orchestration: ${signedPct(o.overhead)} in all, made of checkpoints every ${o.job.checkpointEvery} steps (${signedPct(o.checkpointOverhead)}, paid by the engine called directly too), the worker thread (${signedPct(o.workerThreadOverhead)}: the thread initialises its own tfjs backend and compiles WASM anew) and the pipeline itself (${signedPct(o.temporalOverhead)}: workflow start, activity scheduling, heartbeats, copying the inputs out of the store and committing the output). A ${o.job.steps}-step run is short, so per-run costs weigh more than in a real run; run-to-run spread on this shared machine is shown by the min–max ranges.`,
     );
   }
   return out;

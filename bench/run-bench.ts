@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../engine/backend.js';
+import { detach } from '../formats/index.js';
 import { DEFAULT_ADAMW } from '../engine/train/adamw.js';
 import { projectRoot } from '../infra/project-paths.js';
 import { startS3Server, s3ServerEnv } from '../infra/s3-server.js';
@@ -273,12 +274,16 @@ async function main(): Promise<void> {
   }
 
   // 5a: orchestration.
+  // The ELO flow's training input: the detached model (formats' detach of λ = first+last).
+  const detachedDir = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-detached-'));
   const orchestration =
     only.has('orchestration') && base
-      ? await section('orchestration', () =>
-          measureOrchestration(
+      ? await section('orchestration', async () => {
+          const detached = path.join(detachedDir, 'model');
+          await detach(base.dir, [0, -1], detached);
+          return measureOrchestration(
             {
-              model: { folder: base.dir, layers: [0, -1] },
+              model: { folder: detached },
               data: {
                 shards: cp.result.shards.train.map((f) => path.join(cp.dir, f)),
                 eosTokenId: eos,
@@ -303,9 +308,11 @@ async function main(): Promise<void> {
             },
             settings.orchestration.repetitions,
             log,
-          ),
-        )
+            `ELO {0,${n - 1}} (the detached two-layer model)`,
+          );
+        })
       : null;
+  await rm(detachedDir, { recursive: true, force: true });
 
   if (qualityChild) {
     const part = await qualityChild;

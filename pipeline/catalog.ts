@@ -1,5 +1,4 @@
 import { StageRegistry } from './stage-registry.js';
-import { BENCH_STAGES } from './stages/bench.js';
 import { DEMO_STAGES } from './stages/demo.js';
 import { engineTrain } from './stages/engine-train.js';
 import { useArtifact } from './stages/use-artifact.js';
@@ -8,9 +7,4 @@ import { useArtifact } from './stages/use-artifact.js';
  * Every stage this build knows. The executor workflow validates DAGs against it, so a stage must
  * be listed here (and implemented on some worker) before a DAG can use it.
  */
-export const stageCatalog = new StageRegistry([
-  useArtifact,
-  engineTrain,
-  ...DEMO_STAGES,
-  ...BENCH_STAGES,
-]);
+export const stageCatalog = new StageRegistry([useArtifact, engineTrain, ...DEMO_STAGES]);

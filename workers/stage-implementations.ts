@@ -1,4 +1,3 @@
-import { BENCH_GPU_STAGES } from '../activities/bench/train.js';
 import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
 import { trainWithEngine } from '../activities/engine-train.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
@@ -10,5 +9,4 @@ export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
   trainWithEngine,
   ...DEMO_CPU_STAGES,
   ...DEMO_GPU_STAGES,
-  ...BENCH_GPU_STAGES,
 ];
