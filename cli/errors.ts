@@ -13,6 +13,7 @@ import {
   UnsupportedConfigError,
 } from '../engine/errors.js';
 import { DagValidationError } from '../pipeline/dag.js';
+import { RunConfigError } from '../pipeline/run-config.js';
 import { TemporalConfigError } from '../pipeline/temporal-connection.js';
 import { StoreConfigError } from '../storage/errors.js';
 
@@ -38,6 +39,7 @@ const BAD_INPUT = [
   TokenIdError,
   StoreConfigError,
   DagValidationError,
+  RunConfigError,
   TemporalConfigError,
 ];
 

@@ -3,9 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerModelCommands } from './commands/model.js';
-import { registerPipelineCommands } from './commands/pipeline.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerRunsCommands } from './commands/runs.js';
+import { registerScheduleCommands } from './commands/schedule.js';
+import { registerServiceCommands } from './commands/services.js';
 import { registerStoreCommands } from './commands/store.js';
 import { EXIT_BAD_INPUT, exitCodeFor, oneLine } from './errors.js';
+import { addSettingsOptions, applySettings } from './settings.js';
 
 function version(): string {
   // dist/cli/main.js → package.json at the repository root.
@@ -20,9 +24,15 @@ export function buildProgram(): Command {
     // Throw instead of exiting, so usage errors get exit code 2 below.
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
+  addSettingsOptions(program);
+  // Flags over environment over settings file, resolved before any command runs.
+  program.hook('preAction', (_program, action) => applySettings(action.optsWithGlobals()));
+  registerRunsCommands(program);
+  registerScheduleCommands(program);
+  registerServiceCommands(program);
+  registerDemoCommand(program);
   registerModelCommands(program);
   registerStoreCommands(program);
-  registerPipelineCommands(program);
   return program;
 }
 

@@ -36,4 +36,6 @@ export interface TrainingProgress {
   loss: number;
   tokensPerSec: number;
   lastCheckpoint?: { uri: string; step: number };
+  /** Steps the stage runs in all, when known (progress bars, ETA). */
+  totalSteps?: number;
 }

@@ -1,4 +1,5 @@
 import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
+import { ELO_CPU_STAGES, ELO_GPU_STAGES } from '../activities/elo/index.js';
 import { trainWithEngine } from '../activities/engine-train.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
 import { refArtifact } from '../activities/use-artifact.js';
@@ -9,4 +10,6 @@ export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
   trainWithEngine,
   ...DEMO_CPU_STAGES,
   ...DEMO_GPU_STAGES,
+  ...ELO_CPU_STAGES,
+  ...ELO_GPU_STAGES,
 ];

@@ -3,12 +3,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { RunDescription } from '../../pipeline/describe-run.js';
+import type { showJson } from '../../cli/commands/runs.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';
 import { elo } from '../support/run-elo.js';
 import { uniqueName } from '../support/servers.js';
 
-describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => {
+describe('elo validate/run/show/history/runs/schedule (built CLI, real Temporal server)', () => {
   let h: PipelineHarness;
   let dir: string;
   before(async () => {
@@ -19,7 +19,7 @@ describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => 
     await h.close();
   });
 
-  it('validates, starts, shows status and timeline of a run', async () => {
+  it('validates, runs, shows, lists and audits a run; schedules it', async () => {
     const bad = path.join(dir, 'bad.json');
     await writeFile(
       bad,
@@ -31,7 +31,7 @@ describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => 
         ],
       }),
     );
-    const invalid = await elo('pipeline', 'validate', bad);
+    const invalid = await elo('validate', bad);
     assert.equal(invalid.code, 2, invalid.stderr);
     assert.match(
       invalid.stderr,
@@ -49,6 +49,7 @@ describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => 
         ],
       }),
     );
+    assert.equal((await elo('validate', good)).code, 0);
 
     const { uri } = await h.fileStore();
     const queues = h.queues('cli');
@@ -57,42 +58,78 @@ describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => 
     const run = uniqueName('cli-run');
     await h.withWorkers(queues, async () => {
       const started = await elo(
-        'pipeline',
-        'start',
-        good,
-        '--run',
-        run,
         '--store',
         fileURLToPath(uri),
-        '--wait',
+        'run',
+        good,
+        '--name',
+        run,
+        '--watch',
       );
       assert.equal(started.code, 0, started.stderr);
       assert.equal(started.stdout.split('\n')[0], run);
-      const status = await elo('pipeline', 'status', run, '--json');
-      assert.equal(status.code, 0, status.stderr);
-      const d = JSON.parse(status.stdout) as RunDescription;
-      assert.equal(d.status, 'COMPLETED');
+      assert.match(started.stdout, /twice\s+demo-concat\s+succeeded/);
+      const show = await elo('show', run, '--json');
+      assert.equal(show.code, 0, show.stderr);
+      const d = JSON.parse(show.stdout) as ReturnType<typeof showJson>;
+      assert.equal(d.status, 'completed');
+      assert.equal(d.pipeline, 'cli');
       assert.deepEqual(
-        d.nodes.map((n) => n.state),
-        ['succeeded', 'succeeded'],
+        d.nodes.map((n) => `${n.id}:${n.state}:${n.attempts}`),
+        ['hello:succeeded:1', 'twice:succeeded:1'],
       );
-      const timeline = await elo('pipeline', 'timeline', run);
+      assert.match(d.nodes[1]!.outputs['text']!, /^file:\/\//);
+      const text = await elo('show', run);
+      assert.match(text.stdout, /twice\s+demo-concat\s+succeeded/);
+      const timeline = await elo('history', run);
       assert.equal(timeline.code, 0, timeline.stderr);
       assert.match(timeline.stdout, /hello\s+demo-write-text\s+completed/);
+      const history = JSON.parse((await elo('history', run, '--json')).stdout) as {
+        status: string;
+        nodes: { node: string; outcome: string }[];
+      };
+      assert.equal(history.status, 'completed');
+      assert.deepEqual(
+        history.nodes.map((n) => `${n.node}:${n.outcome}`),
+        ['hello:completed', 'twice:completed'],
+      );
+      const runs = JSON.parse((await elo('runs', '--pipeline', 'cli', '--json')).stdout) as {
+        run: string;
+        status: string;
+      }[];
+      assert.ok(
+        runs.some((r) => r.run === run && r.status === 'completed'),
+        JSON.stringify(runs),
+      );
+      const none = await elo('runs', '--target', 'xx', '--pipeline', 'cli', '--json');
+      assert.deepEqual(JSON.parse(none.stdout), []);
+      const noReport = await elo('report', run);
+      assert.equal(noReport.code, 1);
+      assert.match(noReport.stderr, /has no report yet/);
 
       const sched = uniqueName('cli-sched');
       const created = await elo(
+        '--store',
+        fileURLToPath(uri),
         'schedule',
         'create',
         sched,
         good,
         '--every',
         '1 day',
-        '--store',
-        fileURLToPath(uri),
       );
       assert.equal(created.code, 0, created.stderr);
       assert.match((await elo('schedule', 'list')).stdout, new RegExp(`${sched}\\tactive\\tcli`));
+      const listed = JSON.parse((await elo('schedule', 'list', '--json')).stdout) as {
+        id: string;
+        state: string;
+        pipeline: string;
+      }[];
+      assert.deepEqual(
+        listed.filter((x) => x.id === sched).map((x) => `${x.state}:${x.pipeline}`),
+        ['active:cli'],
+      );
+      assert.equal((await elo('schedule', 'pause', sched)).code, 0);
       assert.equal((await elo('schedule', 'delete', sched)).code, 0);
       assert.doesNotMatch((await elo('schedule', 'list')).stdout, new RegExp(sched));
     });
@@ -102,11 +139,43 @@ describe('elo pipeline / elo schedule (built CLI, real Temporal server)', () => 
     const saved = process.env['TEMPORAL_ADDRESS'];
     process.env['TEMPORAL_ADDRESS'] = '127.0.0.1:9';
     try {
-      const r = await elo('pipeline', 'status', 'whatever');
+      const r = await elo('show', 'whatever');
       assert.equal(r.code, 1);
       assert.match(r.stderr, /^elo: cannot reach Temporal at 127\.0\.0\.1:9 .*TEMPORAL_ADDRESS/);
     } finally {
       process.env['TEMPORAL_ADDRESS'] = saved;
     }
+  });
+
+  it('takes connection settings from flags, then the environment, then a settings file', async () => {
+    const file = path.join(dir, 'settings.json');
+    await writeFile(file, JSON.stringify({ address: '127.0.0.1:11' }));
+    const saved = process.env['TEMPORAL_ADDRESS'];
+    delete process.env['TEMPORAL_ADDRESS'];
+    try {
+      const fromFile = await elo('--settings', file, 'show', 'x');
+      assert.match(fromFile.stderr, /cannot reach Temporal at 127\.0\.0\.1:11 /);
+      process.env['TEMPORAL_ADDRESS'] = '127.0.0.1:12';
+      const fromEnv = await elo('--settings', file, 'show', 'x');
+      assert.match(fromEnv.stderr, /cannot reach Temporal at 127\.0\.0\.1:12 /);
+      const fromFlag = await elo('--settings', file, '--address', '127.0.0.1:13', 'show', 'x');
+      assert.match(fromFlag.stderr, /cannot reach Temporal at 127\.0\.0\.1:13 /);
+      const missing = await elo('--settings', path.join(dir, 'none.json'), 'show', 'x');
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /settings file .* does not exist/);
+    } finally {
+      process.env['TEMPORAL_ADDRESS'] = saved;
+    }
+  });
+
+  it('reports a bad run config with the path of each problem, exit code 2', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    await writeFile(
+      file,
+      'name: x\nbaseModel: m\ntarget: ko\nelo:\n  layers: [0, 1.5]\nbaselines: [nope]\n',
+    );
+    const r = await elo('validate', file);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /elo\.layers\[1\]: .*baselines\[0\]: /);
   });
 });

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { HfModelFolder } from '../../formats/index.js';
+import { importModel } from '../../pipeline/stages/elo.js';
+import { openStore } from '../../storage/open-store.js';
+import { implementStage } from '../stage-activity.js';
+import { producerOf, withScratch } from './scratch.js';
+
+/** The files that make the model: config, weights, tokenizer (not READMEs or other notes). */
+const MODEL_FILE =
+  /^(config\.json|generation_config\.json|.*\.safetensors|model\.safetensors\.index\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json)$/;
+
+/** The model files' names and contents, hashed: the model's identity. */
+async function modelDigest(dir: string, files: readonly string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const name of files) {
+    h.update(name + '\0');
+    h.update(await readFile(path.join(dir, name)));
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Where the folder comes from: a local path as is; `s3://bucket/prefix/name` is an artifact
+ * committed in the store `s3://bucket/prefix` (e.g. a previous run's model), fetched verified.
+ */
+async function localFolder(source: string, dir: string): Promise<string> {
+  if (!source.startsWith('s3://')) return path.resolve(source);
+  const cut = source.replace(/\/+$/, '').lastIndexOf('/');
+  const store = openStore(source.slice(0, cut));
+  const local = path.join(dir, 'source');
+  await store.fetchFolder(source.slice(cut + 1), local);
+  return local;
+}
+
+/**
+ * import-model: checks the folder is a Llama-family HF model the engine can read, then commits its
+ * model files under `models/<content digest>`: the same content always gives the same ref (committing
+ * identical files again returns the existing artifact), so downstream cache keys hold.
+ */
+export const importModelActivity = implementStage(importModel, async (ctx) =>
+  withScratch(async (dir) => {
+    const folder = await localFolder(ctx.params.source, dir);
+    const hf = await HfModelFolder.open(folder);
+    let counts;
+    try {
+      hf.checkTensors();
+      counts = hf.parameterCounts();
+    } finally {
+      await hf.close();
+    }
+    const files = (await readdir(folder)).filter((f) => MODEL_FILE.test(f)).sort();
+    const digest = await modelDigest(folder, files);
+    const key = `models/${digest.slice(0, 32)}`;
+    let model = await ctx.store.refOf(key);
+    if (!model) {
+      const staged = path.join(dir, 'model');
+      await mkdir(staged);
+      for (const f of files) await copyFile(path.join(folder, f), path.join(staged, f));
+      // The source path is left out of the manifest: the same model from elsewhere is the same ref.
+      model = await ctx.store.commitFolder(key, staged, { producer: producerOf(ctx.stage) });
+    }
+    return { outputs: { model }, metrics: { parameters: counts.total } };
+  }),
+);

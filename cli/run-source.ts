@@ -1,0 +1,57 @@
+// What `elo run` / `elo validate` / `elo schedule create` read: a run config (YAML or JSON, see
+// docs/elo-pipeline.md), turned into its DAG — or a raw DAG spec (JSON with `nodes`) as is.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stageCatalog } from '../pipeline/catalog.js';
+import { DagSpecSchema, validateDag, type DagSpec } from '../pipeline/dag.js';
+import { buildDag } from '../pipeline/elo-dag.js';
+import { loadRunConfig } from '../pipeline/run-config.js';
+import { UsageError } from './errors.js';
+
+export interface RunSource {
+  runName: string;
+  dag: DagSpec;
+  /** Recorded in memo and run.json, hashed into EloConfigHash. */
+  config: unknown;
+  store?: string;
+  targetLanguage?: string;
+  baseModel?: string;
+  maxParallel?: number;
+}
+
+async function isDagSpec(file: string): Promise<unknown> {
+  if (!file.endsWith('.json')) return undefined;
+  const text = await readFile(file, 'utf8').catch((err: Error) => {
+    throw new UsageError(`cannot read ${file}: ${err.message}`);
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  return json && typeof json === 'object' && 'nodes' in json ? json : undefined;
+}
+
+/** Loads and validates; every problem is reported before anything starts. */
+export async function loadRunSource(file: string, name?: string): Promise<RunSource> {
+  const dagJson = await isDagSpec(file);
+  if (dagJson) {
+    validateDag(dagJson, stageCatalog); // one error listing every problem
+    const dag = DagSpecSchema.parse(dagJson);
+    return { runName: name ?? dag.name, dag, config: { dag } };
+  }
+  const config = await loadRunConfig(file);
+  const dag = buildDag(config);
+  validateDag(dag, stageCatalog);
+  return {
+    runName: name ?? config.name,
+    dag,
+    config,
+    ...(config.store ? { store: config.store } : {}),
+    targetLanguage: config.target,
+    // The folder's name (or URI's last part): what `elo runs --base` filters on.
+    baseModel: config.pipeline === 'elo' ? path.basename(config.baseModel) : 'scratch',
+    maxParallel: config.maxParallel,
+  };
+}

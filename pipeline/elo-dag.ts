@@ -1,0 +1,179 @@
+// The ELO DAG and the base-model pretraining DAG, as pure functions of a resolved run config.
+//
+// elo:  import-base ─┬─ prepare-data ─────────────────────────────┐
+//                    ├─ detach ─ elo-pretrain ─ reintegrate ─ align ─ evaluate-elo-align ─┐
+//                    │                                  └─ evaluate-elo ──────────────────┤
+//                    ├─ evaluate-base ───────────────────────────────────────────────────┤
+//                    ├─ full-cp ─ evaluate-full-cp (optional baseline) ──────────────────┤
+//                    └─ freeze-tune ─ evaluate-freeze-tune (optional baseline) ─────────── report
+import type { DagNode, DagSpec } from './dag.js';
+import type {
+  BasePretrainConfig,
+  EloRunConfig,
+  ResolvedRunConfig,
+  RunConfig,
+  TrainSettings,
+} from './run-config.js';
+
+type Resolved<C> = C & { dataParams: Record<string, unknown> };
+
+function evalParams(c: Pick<RunConfig, 'data' | 'eval'>, label: string) {
+  return { seqLen: c.data.seqLen, ...c.eval, label };
+}
+
+/** Training params: the data's sequence length unless the stage sets its own. */
+function trainParams(c: Pick<RunConfig, 'data'>, ...layers: TrainSettings[]) {
+  return Object.assign({ seqLen: c.data.seqLen }, ...layers) as Record<string, unknown>;
+}
+
+export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
+  const nodes: DagNode[] = [
+    { id: 'import-base', stage: 'import-model', params: { source: c.baseModel } },
+    {
+      id: 'prepare-data',
+      stage: 'prepare-data',
+      params: { data: c.dataParams },
+      // The tokenizer is the base model's unless the config names one.
+      needs: c.dataParams['tokenizer'] ? {} : { tokenizer: 'import-base.model' },
+    },
+    {
+      id: 'detach',
+      stage: 'detach',
+      params: { layers: c.elo.layers },
+      needs: { model: 'import-base' },
+    },
+    {
+      id: 'elo-pretrain',
+      stage: 'train',
+      params: { mode: 'elo', ...trainParams(c, c.elo.train) },
+      needs: { model: 'detach.model', data: 'prepare-data.data' },
+    },
+    {
+      id: 'reintegrate',
+      stage: 'reintegrate',
+      needs: { base: 'import-base.model', trained: 'elo-pretrain.model' },
+    },
+    {
+      id: 'evaluate-base',
+      stage: 'evaluate',
+      params: evalParams(c, 'base'),
+      needs: { model: 'import-base.model', data: 'prepare-data.data' },
+    },
+    {
+      id: 'evaluate-elo',
+      stage: 'evaluate',
+      params: evalParams(c, 'elo'),
+      needs: { model: 'reintegrate.model', data: 'prepare-data.data' },
+    },
+  ];
+  const report: Record<string, string> = {
+    evalBase: 'evaluate-base.metrics',
+    evalElo: 'evaluate-elo.metrics',
+    trainElo: 'elo-pretrain.metrics',
+  };
+  if (c.align.steps > 0) {
+    nodes.push(
+      {
+        id: 'align',
+        stage: 'train',
+        params: { mode: 'full', ...trainParams(c, c.align) },
+        needs: { model: 'reintegrate.model', data: 'prepare-data.data' },
+      },
+      {
+        id: 'evaluate-elo-align',
+        stage: 'evaluate',
+        params: evalParams(c, 'elo+align'),
+        needs: { model: 'align.model', data: 'prepare-data.data' },
+      },
+    );
+    Object.assign(report, {
+      evalEloAlign: 'evaluate-elo-align.metrics',
+      trainAlign: 'align.metrics',
+    });
+  }
+  if (c.baselines.includes('full-cp')) {
+    // Same data and the same token budget as ELO: its steps, batch and sequence length.
+    nodes.push(
+      {
+        id: 'full-cp',
+        stage: 'train',
+        params: { mode: 'full', ...trainParams(c, c.elo.train, c.fullCp) },
+        needs: { model: 'import-base.model', data: 'prepare-data.data' },
+      },
+      {
+        id: 'evaluate-full-cp',
+        stage: 'evaluate',
+        params: evalParams(c, 'full-cp'),
+        needs: { model: 'full-cp.model', data: 'prepare-data.data' },
+      },
+    );
+    Object.assign(report, {
+      evalFullCp: 'evaluate-full-cp.metrics',
+      trainFullCp: 'full-cp.metrics',
+    });
+  }
+  if (c.baselines.includes('freeze-tune')) {
+    nodes.push(
+      {
+        id: 'freeze-tune',
+        stage: 'train',
+        params: {
+          mode: 'freeze-tune',
+          layers: c.elo.layers,
+          ...trainParams(c, c.elo.train, c.freezeTune),
+        },
+        needs: { model: 'import-base.model', data: 'prepare-data.data' },
+      },
+      {
+        id: 'evaluate-freeze-tune',
+        stage: 'evaluate',
+        params: evalParams(c, 'freeze-tune'),
+        needs: { model: 'freeze-tune.model', data: 'prepare-data.data' },
+      },
+    );
+    Object.assign(report, {
+      evalFreezeTune: 'evaluate-freeze-tune.metrics',
+      trainFreezeTune: 'freeze-tune.metrics',
+    });
+  }
+  nodes.push({
+    id: 'report',
+    stage: 'report',
+    params: { baseModel: c.baseModel, targetLanguage: c.target },
+    needs: report,
+  });
+  return { name: 'elo', nodes };
+}
+
+/** prepare-data → pretrain (seeded init, all parameters) → evaluate → report. */
+export function buildBasePretrainDag(c: Resolved<BasePretrainConfig>): DagSpec {
+  return {
+    name: 'base-pretrain',
+    nodes: [
+      { id: 'prepare-data', stage: 'prepare-data', params: { data: c.dataParams } },
+      {
+        id: 'pretrain',
+        stage: 'train',
+        params: { mode: 'full', init: c.model, ...trainParams(c, c.train) },
+        needs: { data: 'prepare-data.data' },
+      },
+      {
+        id: 'evaluate',
+        stage: 'evaluate',
+        params: evalParams(c, 'base'),
+        needs: { model: 'pretrain.model', data: 'prepare-data.data' },
+      },
+      {
+        id: 'report',
+        stage: 'report',
+        params: { baseModel: '(pretrained from scratch)', targetLanguage: c.target },
+        needs: { evalBase: 'evaluate.metrics', trainBase: 'pretrain.metrics' },
+      },
+    ],
+  };
+}
+
+/** The DAG a resolved config describes. */
+export function buildDag(c: ResolvedRunConfig): DagSpec {
+  return c.pipeline === 'elo' ? buildEloDag(c) : buildBasePretrainDag(c);
+}

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { projectRoot } from '../../../infra/project-paths.js';
+import { stageCatalog } from '../../../pipeline/catalog.js';
+import { validateDag } from '../../../pipeline/dag.js';
+import { buildDag } from '../../../pipeline/elo-dag.js';
+import {
+  loadRunConfig,
+  parseRunConfig,
+  resolveRunConfig,
+  RunConfigError,
+} from '../../../pipeline/run-config.js';
+
+const minimal = { name: 'r1', baseModel: 'models/base', target: 'ko' };
+
+async function dagOf(config: Record<string, unknown>) {
+  const resolved = await resolveRunConfig(parseRunConfig(config), '/configs');
+  const dag = buildDag(resolved);
+  return { resolved, dag, valid: validateDag(dag, stageCatalog) };
+}
+
+describe('run config and the ELO DAG', () => {
+  it('errors name the path of every problem', () => {
+    assert.throws(
+      () =>
+        parseRunConfig({
+          ...minimal,
+          elo: { layers: [0, 'x'], train: { steps: 0 } },
+          baselines: ['full-cp', 'lora'],
+          extra: 1,
+        }),
+      (err: Error) => {
+        assert.ok(err instanceof RunConfigError);
+        assert.match(err.message, /elo\.layers\[1\]: /);
+        assert.match(err.message, /elo\.train\.steps: /);
+        assert.match(err.message, /baselines\[1\]: /);
+        assert.match(err.message, /extra/);
+        return true;
+      },
+    );
+    assert.throws(() => parseRunConfig({ name: 'r' }), /baseModel: /);
+    assert.throws(() => parseRunConfig({ name: 'r' }), /target: /);
+  });
+
+  it('builds detach → elo-pretrain → reintegrate → align → evaluate with base evaluation and report', async () => {
+    const { dag, valid, resolved } = await dagOf(minimal);
+    assert.deepEqual(
+      valid.nodes.map((n) => n.id),
+      [
+        'import-base',
+        'prepare-data',
+        'detach',
+        'elo-pretrain',
+        'reintegrate',
+        'evaluate-base',
+        'evaluate-elo',
+        'align',
+        'evaluate-elo-align',
+        'report',
+      ],
+    );
+    // Paths resolve against the config's folder; λ defaults to the first and last layer.
+    assert.equal(resolved.pipeline === 'elo' && resolved.baseModel, '/configs/models/base');
+    const node = (id: string) => dag.nodes.find((n) => n.id === id)!;
+    assert.deepEqual(node('detach').params, { layers: [0, -1] });
+    // No tokenizer in the config: the base model's.
+    assert.deepEqual(node('prepare-data').needs, { tokenizer: 'import-base.model' });
+    // Default sources: the shipped corpora, with the 1:9 mix left to dataprep's default.
+    const data = (node('prepare-data').params as { data: Record<string, unknown> }).data;
+    assert.equal(data['target'], 'ko');
+    assert.equal(data['mix'], undefined);
+    const langs = data['languages'] as Record<string, { train: { path: string }[] }>;
+    assert.equal(
+      langs['ko']!.train[0]!.path,
+      path.join(projectRoot, 'data/corpora/ko/train.jsonl'),
+    );
+  });
+
+  it('adds the baselines: full-cp with ELO’s token budget, freeze-tune of λ in place', async () => {
+    const { dag } = await dagOf({
+      ...minimal,
+      elo: { layers: [1, -2], train: { steps: 7, batchSize: 3, seqLen: 64, lr: 0.01 } },
+      baselines: ['full-cp', 'freeze-tune'],
+      fullCp: { lr: 0.001 },
+      align: { steps: 0 },
+    });
+    const node = (id: string) => dag.nodes.find((n) => n.id === id)!;
+    assert.equal(
+      dag.nodes.find((n) => n.id === 'align'),
+      undefined,
+    );
+    assert.deepEqual(node('full-cp').params, {
+      mode: 'full',
+      seqLen: 64,
+      steps: 7,
+      batchSize: 3,
+      lr: 0.001,
+    });
+    assert.deepEqual(node('freeze-tune').params, {
+      mode: 'freeze-tune',
+      layers: [1, -2],
+      seqLen: 64,
+      steps: 7,
+      batchSize: 3,
+      lr: 0.01,
+    });
+    assert.deepEqual(node('report').needs, {
+      evalBase: 'evaluate-base.metrics',
+      evalElo: 'evaluate-elo.metrics',
+      trainElo: 'elo-pretrain.metrics',
+      evalFullCp: 'evaluate-full-cp.metrics',
+      trainFullCp: 'full-cp.metrics',
+      evalFreezeTune: 'evaluate-freeze-tune.metrics',
+      trainFreezeTune: 'freeze-tune.metrics',
+    });
+  });
+
+  it('ships valid configs: the demo, the test-sized run and the base-model pretraining', async () => {
+    for (const file of ['demo.yaml', 'tiny.yaml', 'base-pretrain.yaml']) {
+      const config = await loadRunConfig(path.join(projectRoot, 'examples', file));
+      validateDag(buildDag(config), stageCatalog);
+    }
+    const base = await loadRunConfig(path.join(projectRoot, 'examples', 'base-pretrain.yaml'));
+    assert.equal(buildDag(base).name, 'base-pretrain');
+  });
+});
