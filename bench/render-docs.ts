@@ -53,7 +53,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
   );
   if (r.mode === 'quick')
     p(
-      '> **Quick mode**: few steps and repetitions, a small base model; the numbers only show that every part runs. `npm run bench -- --full` gives the reported ones.',
+      '> **Quick mode**: few steps and repetitions, and small evaluation sets; the numbers only show that every part runs. `npm run bench -- --full` gives the reported ones.',
     );
 
   // Verdicts first: the paper's claims and the project's targets.
@@ -158,12 +158,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
               )}; ${(x.parameters / 1e6).toFixed(2)}M parameters; batch ${x.batchSize} x ${x.seqLen} tokens; LM head ${pct(x.headShareOfForwardFlops)} of forward FLOPs`,
           ];
         }),
-        [
-          'base model (quality)',
-          r.data.base
-            ? `${r.data.base.source}; ${r.data.base.steps} steps at peak LR ${r.data.base.peakLr}, final loss ${fx(r.data.base.finalLoss ?? NaN, 3)}`
-            : 'not used in this run',
-        ],
+        ['base model (quality, orchestration)', r.data.base.source],
         [
           'continual-pretraining data',
           `${Object.entries(r.data.continualPretraining.mix)
@@ -379,7 +374,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
     'npm run bench -- --only speed,engine   # sections: speed, quality, engine, checkpoint, orchestration',
     'node dist/bench/render-docs.js bench/results/<file>.json   # re-render this page',
     '```',
-    'First runs build caches under `.tools/`: the prepared token shards and the pretrained base model (`.tools/bench/`), a Python venv with numpy + threadpoolctl (`.tools/bench-py/`), and the Temporal CLI and versitygw (infra/).',
+    'First runs build caches under `.tools/`: the prepared token shards (`.tools/bench/`), a Python venv with numpy + threadpoolctl (`.tools/bench-py/`), and the Temporal CLI and versitygw (infra/).',
   );
   await writeFile(
     path.join(docsDir, 'benchmarks.md'),
