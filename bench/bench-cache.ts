@@ -1,4 +1,4 @@
-// Expensive inputs the bench builds once (prepared token shards, the pretrained base model) live
+// Expensive inputs the bench builds once (prepared token shards) live
 // in the git-ignored .tools/bench/<name>-<hash of what made them>/, written to a temporary folder
 // and renamed, so an interrupted build never leaves a half folder that looks finished.
 import { mkdir, rename, rm, stat } from 'node:fs/promises';

@@ -1,9 +1,13 @@
-// The two model shapes the bench trains. The demo model is the project's demo size; the
+// The two model shapes the bench trains. The demo model is the shipped base model's shape; the
 // LLM-like one has many layers and an LM head that is a small share of compute, as real LLMs
 // do (with 8 layers and an 8k vocabulary the head is a third of the demo's forward FLOPs, which
 // caps what skipping layers can save).
 import { forwardFlops, matMulCosts } from '../engine/flops.js';
-import { type LlamaConfig, tinyConfig } from '../engine/model/config.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type LlamaConfig, tinyConfig, validateConfig } from '../engine/model/config.js';
+import { parseHfConfig } from '../formats/index.js';
+import { projectRoot } from '../infra/project-paths.js';
 
 export interface BenchModel {
   name: string;
@@ -19,16 +23,15 @@ const common = {
   eosTokenId: 1,
 } satisfies Partial<LlamaConfig>;
 
+/** The project's shipped base model (data/models/, pretrained by its base-pretrain pipeline). */
+export const SHIPPED_BASE_DIR = path.join(projectRoot, 'data', 'models', 'base-en-ko-3m');
+
+/** The demo model: the shipped base model's own shape (read from its config.json). */
 export const DEMO_MODEL: BenchModel = {
   name: 'demo (8 layers, d=128)',
-  config: tinyConfig({
-    ...common,
-    hiddenSize: 128,
-    intermediateSize: 512,
-    numHiddenLayers: 8,
-    numAttentionHeads: 4,
-    numKeyValueHeads: 2,
-  }),
+  config: validateConfig(
+    parseHfConfig(JSON.parse(readFileSync(path.join(SHIPPED_BASE_DIR, 'config.json'), 'utf8'))),
+  ),
   batchSize: 8,
   seqLen: 128,
 };

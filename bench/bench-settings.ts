@@ -1,7 +1,5 @@
 // What each bench mode runs. Quick mode checks that every part works in a few minutes (numbers
 // are indicative); full mode is what docs/benchmarks.md reports.
-import type { BaseRecipe } from './base-model.js';
-
 export type BenchMode = 'quick' | 'full';
 
 export interface BenchSettings {
@@ -10,7 +8,6 @@ export interface BenchSettings {
   repetitions: number;
   /** Training steps per repetition (the median step of each repetition is its figure). */
   stepsPerRepetition: { demo: number; llmLike: number };
-  base: BaseRecipe;
   quality: {
     /** Continual-pretraining updates at the equal token budget (8 x 128 tokens each). */
     steps: number;
@@ -36,7 +33,6 @@ export function benchSettings(mode: BenchMode): BenchSettings {
     mode,
     repetitions: full ? 5 : 3,
     stepsPerRepetition: full ? { demo: 2, llmLike: 1 } : { demo: 1, llmLike: 1 },
-    base: full ? { steps: 300, peakLr: 3e-3, seed: 7 } : { steps: 40, peakLr: 3e-3, seed: 7 },
     quality: {
       steps,
       peakLr: 1e-3,

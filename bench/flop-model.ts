@@ -31,10 +31,13 @@ export function planMethod(
   const layers = method === 'full' ? all : resolveLayerIndices(lambda, n);
   const computedLayers = method === 'elo' ? layers : all;
   const specs = parameterSpecs(config, computedLayers);
-  const trainable = selectTrainable(specs, computedLayers, n, {
-    mode: method,
-    ...(method === 'freeze-tune' ? { layers } : {}),
-  });
+  const trainable = selectTrainable(
+    specs,
+    computedLayers,
+    n,
+    { mode: method, ...(method === 'freeze-tune' ? { layers } : {}) },
+    config.tieWordEmbeddings,
+  );
   const size = (names: Iterable<string>) => {
     const set = new Set(names);
     return specs

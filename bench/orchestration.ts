@@ -1,9 +1,11 @@
 // Section 5a: the same training through the Temporal pipeline against the engine called
-// directly. A real dev server (infra/), a real worker process (`workers/run-role.js all`), a
-// one-node DAG running the bench-train stage (an engine TrainJob in a worker thread, checkpoints
-// to the store every K steps); the direct runs call the engine's runTrainJob in this process,
-// with only the final checkpoint and with the same K, and runTrainJobInWorker with the same K
-// (what the stage does, minus Temporal). Rounds interleave all variants so load hits them alike.
+// directly. A real dev server (infra/), a real worker process (`workers/run-role.js all`) and the
+// project's own stages: use-artifact (the base model and the token shards, committed to the store
+// once) -> engine-train (fetches both verified, runs the engine TrainJob in a worker thread with
+// checkpoints to the store every K steps, commits the trained model). The direct runs call the
+// engine's runTrainJob in this process on the local folders, with only the final checkpoint and
+// with the same K, and runTrainJobInWorker with the same K (the stage's training without
+// Temporal and the store copies). Rounds interleave all variants so load hits them alike.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,13 +16,14 @@ import { Client, Connection } from '@temporalio/client';
 import { runTrainJob, runTrainJobInWorker, type TrainJob } from '../engine/train/train-job.js';
 import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
 import { startRun } from '../pipeline/run-client.js';
+import { openStore } from '../storage/open-store.js';
 import { secondHalfMean, summarize, type Summary } from './summary.js';
 
 export type BenchJob = Omit<TrainJob, 'checkpoints'>;
 
 export interface OrchestrationResult {
   job: {
-    layers: number[] | null;
+    label: string;
     mode: string;
     steps: number;
     checkpointEvery: number;
@@ -30,9 +33,9 @@ export interface OrchestrationResult {
   directMs: Summary;
   /** The same with a checkpoint every K steps. */
   directCheckpointMs: Summary;
-  /** runTrainJobInWorker with a checkpoint every K steps: the stage's work without Temporal. */
+  /** runTrainJobInWorker with a checkpoint every K steps: the stage's training without Temporal. */
   workerThreadMs: Summary;
-  /** Client side: startRun -> result, through server, executor workflow, worker process. */
+  /** Client side: startRun -> result (server, executor workflow, worker process, input fetch, output commit). */
   pipelineMs: Summary;
   /** pipeline / direct - 1 (medians): what the pipeline adds to the bare training. */
   overhead: number;
@@ -40,9 +43,9 @@ export interface OrchestrationResult {
   checkpointOverhead: number;
   workerThreadOverhead: number;
   temporalOverhead: number;
-  /** Steady state (second half of the steps): direct vs inside the pipeline's worker thread. */
-  perStep: { directMs: Summary; pipelineMs: Summary; overhead: number };
-  /** Per-run time outside the steps (start-up, loading, final checkpoint, scheduling). */
+  /** Steady state (second half of the steps): direct vs in a worker thread, as the stage runs it. */
+  perStep: { directMs: Summary; threadMs: Summary; overhead: number };
+  /** Per-run time outside the steps (start-up, loading, checkpoints, scheduling, copies). */
   fixedMs: { direct: number; pipeline: number };
   /** Steps from which the whole-run overhead falls to 5% (null: the per-step overhead alone exceeds it). */
   stepsFor5Percent: number | null;
@@ -54,6 +57,8 @@ export async function measureOrchestration(
   job: BenchJob,
   reps: number,
   log: (line: string) => void,
+  /** What is trained, for the report (e.g. ELO {0,7}, detached). */
+  label: string,
 ): Promise<OrchestrationResult> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-orch-'));
   const storeUri = path.join(scratch, 'store');
@@ -80,13 +85,40 @@ export async function measureOrchestration(
       thread: [] as number[],
       pipeline: [] as number[],
     };
-    const stepMs = { direct: [] as number[], pipeline: [] as number[] };
+    const stepMs = { direct: [] as number[], thread: [] as number[] };
     let lastStepMs = NaN;
     const K = job.train.checkpointEvery;
+    // Direct runs also write the trained folder, as the stage does.
     const withK = (prefix: string): TrainJob => ({
       ...job,
       checkpoints: { storeUri, prefix, keepLast: 2 },
+      output: { folder: path.join(scratch, 'out', prefix) },
     });
+    // The stage's inputs, committed once: what an upstream stage would have produced.
+    const store = openStore(storeUri);
+    const shardDir = path.dirname(job.data.shards[0]!);
+    const model = await store.commitFolder('inputs/model', job.model.folder, { producer: 'bench' });
+    const shards = await store.commitFolder('inputs/shards', shardDir, { producer: 'bench' });
+    const { shards: _files, ...data } = job.data; // the stage takes the shards as an input
+    const dag = {
+      name: 'bench-orchestration',
+      nodes: [
+        { id: 'model', stage: 'use-artifact', params: { uri: model.uri } },
+        { id: 'shards', stage: 'use-artifact', params: { uri: shards.uri } },
+        {
+          id: 'train',
+          stage: 'engine-train',
+          needs: { model: 'model', shards: 'shards' },
+          params: {
+            ...(job.model.layers ? { layers: job.model.layers } : {}),
+            data,
+            selection: job.selection,
+            train: job.train,
+            keepLastCheckpoints: 2,
+          },
+        },
+      ],
+    };
     const timed = async (f: () => Promise<unknown>) => {
       const t = performance.now();
       await f();
@@ -103,23 +135,28 @@ export async function measureOrchestration(
         lastStepMs = secondHalfMean(ms);
       });
       const directStepMs = lastStepMs;
-      const th = await timed(() => runTrainJobInWorker(withK(`thread/${hex()}`)));
+      const th = await timed(async () => {
+        const ms: number[] = [];
+        await runTrainJobInWorker(withK(`thread/${hex()}`), {
+          onStep: (x) => ms.push(x.timings.stepMs),
+        });
+        lastStepMs = secondHalfMean(ms);
+      });
+      const threadStepMs = lastStepMs;
       let status = '';
       const p = await timed(async () => {
         const handle = await startRun(client, {
           runName: `bench-orchestration-${hex()}`,
-          dag: {
-            name: 'bench-orchestration',
-            nodes: [{ id: 'train', stage: 'bench-train', params: { job } }],
-          },
+          dag,
           storeUri,
           taskQueues: queues,
           useCache: false,
         });
         const result = await handle.result();
         status =
-          result.status === 'succeeded' ? '' : `${result.status}: ${result.nodes[0]?.error ?? ''}`;
-        lastStepMs = result.nodes[0]?.metrics['steadyStepMs'] ?? NaN;
+          result.status === 'succeeded'
+            ? ''
+            : `${result.status}: ${result.nodes.map((n) => n.error ?? '').join(' ')}`;
       });
       if (status) throw new Error(`pipeline run ended ${status}`);
       log(
@@ -132,7 +169,7 @@ export async function measureOrchestration(
       times.thread.push(th);
       times.pipeline.push(p);
       stepMs.direct.push(directStepMs);
-      stepMs.pipeline.push(lastStepMs);
+      stepMs.thread.push(threadStepMs);
     }
     const s = {
       direct: summarize(times.direct),
@@ -141,12 +178,12 @@ export async function measureOrchestration(
       pipeline: summarize(times.pipeline),
     };
     const steps = job.train.totalSteps;
-    const perStep = { directMs: summarize(stepMs.direct), pipelineMs: summarize(stepMs.pipeline) };
-    const perStepOverhead = perStep.pipelineMs.median / perStep.directMs.median - 1;
+    const perStep = { directMs: summarize(stepMs.direct), threadMs: summarize(stepMs.thread) };
+    const perStepOverhead = perStep.threadMs.median / perStep.directMs.median - 1;
     // Against the direct run with the same checkpoints: the part a longer run does not dilute.
     const fixed = {
       direct: s.directCkpt.median - steps * perStep.directMs.median,
-      pipeline: s.pipeline.median - steps * perStep.pipelineMs.median,
+      pipeline: s.pipeline.median - steps * perStep.threadMs.median,
     };
     const extraFixed = fixed.pipeline - fixed.direct;
     const room = 0.05 - perStepOverhead;
@@ -156,7 +193,7 @@ export async function measureOrchestration(
       stepsFor5Percent:
         room > 0 ? Math.ceil(Math.max(0, extraFixed) / (room * perStep.directMs.median)) : null,
       job: {
-        layers: job.model.layers ?? null,
+        label,
         mode: job.selection.mode,
         steps: job.train.totalSteps,
         checkpointEvery: K,

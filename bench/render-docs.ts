@@ -53,7 +53,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
   );
   if (r.mode === 'quick')
     p(
-      '> **Quick mode**: few steps and repetitions, a small base model; the numbers only show that every part runs. `npm run bench -- --full` gives the reported ones.',
+      '> **Quick mode**: few steps and repetitions, and small evaluation sets; the numbers only show that every part runs. `npm run bench -- --full` gives the reported ones.',
     );
 
   // Verdicts first: the paper's claims and the project's targets.
@@ -158,12 +158,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
               )}; ${(x.parameters / 1e6).toFixed(2)}M parameters; batch ${x.batchSize} x ${x.seqLen} tokens; LM head ${pct(x.headShareOfForwardFlops)} of forward FLOPs`,
           ];
         }),
-        [
-          'base model (quality)',
-          r.data.base
-            ? `${r.data.base.source}; ${r.data.base.steps} steps at peak LR ${r.data.base.peakLr}, final loss ${fx(r.data.base.finalLoss ?? NaN, 3)}`
-            : 'not used in this run',
-        ],
+        ['base model (quality, orchestration)', r.data.base.source],
         [
           'continual-pretraining data',
           `${Object.entries(r.data.continualPretraining.mix)
@@ -236,7 +231,14 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
       `Continual pretraining of the base model towards ${t} (mix above), then bits per byte on held-out text (the Debian installation guide, another domain than the training text). ELO runs the project's flow: detach → train the small model → save → reintegrate → (alignment: ${q.alignSteps} steps of full fine-tuning of the merged model on the same mix). Equal tokens: ${q.steps} steps x ${q.tokensPerStep} tokens for every method. Equal wall-clock: full CP's wall time (${fx(q.equalWallClock.budgetMs / 1000, 1)} s) is the budget; ELO's step count is fitted so that its detach/train/reintegrate plus alignment take the same time, using its measured time per step at equal tokens.`,
     );
     p('### Equal token budget', qualityTable(q.base, q.equalTokens, t, s));
-    p('### Equal wall-clock budget', qualityTable(q.base, q.equalWallClock.runs, t, s));
+    const used = q.equalWallClock.runs
+      .slice(1)
+      .map((x) => `${x.label} ${fx((x.wallMs + (x.aligned?.wallMs ?? 0)) / 1000, 1)} s`);
+    p(
+      '### Equal wall-clock budget',
+      `Step counts are fitted before each run from the equal-token runs' measured speed, so the time actually used follows the machine's load: of the ${fx(q.equalWallClock.budgetMs / 1000, 1)} s budget, ${used.join(', ')} (alignment included).`,
+      qualityTable(q.base, q.equalWallClock.runs, t, s),
+    );
     p(await plot('quality.svg', qualitySpec(r)));
   }
 
@@ -295,8 +297,8 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
             pct(e.trainFlops / e.matmulFlops),
             e.blasFlopsOneThread ? pct(e.trainFlops / e.blasFlopsOneThread) : 'n/a',
           ],
-          ...e.matmul.map((x) => [
-            `backend plain matMul ${x.shape} (median; best)`,
+          ...e.matmul.map((x, i) => [
+            `backend plain matMul ${x.shape}, run ${i < e.matmul.length / 2 ? 'start' : 'end'} (median; best)`,
             `${g(x.rate.median)}; ${g(x.rate.max)}`,
             '',
             '',
@@ -319,7 +321,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
     p('## 5. Orchestration and checkpoints');
   if (o) {
     p(
-      `ELO {${o.job.layers?.join(',') ?? 'all'}} on the demo base model, ${o.job.steps} steps of ${o.job.tokensPerStep} tokens, real data, a checkpoint to the store (file://) every ${o.job.checkpointEvery} steps. The pipeline runs the \`bench-train\` stage (an engine TrainJob in a worker thread, as training stages run) through a real Temporal dev server and a real worker process (\`workers/run-role.js all\`); the direct runs call the engine's \`runTrainJob\` in the bench process. Wall time client side (\`startRun\` to the result for the pipeline); one warm-up round discarded; medians of the rest (min–max), rounds interleaved.`,
+      `${o.job.label} of the demo base model, ${o.job.steps} steps of ${o.job.tokensPerStep} tokens, real data, a checkpoint to the store (file://) every ${o.job.checkpointEvery} steps. The pipeline runs the project's stages — \`use-artifact\` for the base model and the token shards (committed to the store once), then \`engine-train\` (fetches both with sha256 checks, runs the engine's TrainJob in a worker thread, commits the trained model) — through a real Temporal dev server and a real worker process (\`workers/run-role.js all\`). The direct runs call the engine's \`runTrainJob\` in the bench process on the local folders and write the trained model too. Wall time client side (\`startRun\` to the result for the pipeline); one warm-up round discarded; medians of the rest (min–max), rounds interleaved.`,
       table(
         ['', 'wall ms', 'vs direct'],
         [
@@ -335,14 +337,14 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
             signedPct(o.workerThreadMs.median / o.directMs.median - 1),
           ],
           [
-            'through the pipeline (server, executor workflow, worker process, thread)',
+            'through the pipeline (server, workflow, worker process, input copies, thread, output commit)',
             ms(o.pipelineMs),
             signedPct(o.overhead),
           ],
         ],
       ),
-      `Orchestration overhead (pipeline vs the engine called directly): **${signedPct(o.overhead)}**. Step by step: checkpoints every ${o.job.checkpointEvery} steps ${signedPct(o.checkpointOverhead)}, then the worker thread ${signedPct(o.workerThreadOverhead)}, then Temporal ${signedPct(o.temporalOverhead)} (each relative to the step before). Not counted: starting the dev server (${fx(o.serverStartMs / 1000, 1)} s) and the worker process (${fx(o.workerStartMs / 1000, 1)} s), once per deployment.`,
-      `Steady state vs per-run cost: a training step in the second half of the run inside the pipeline's worker thread took ${fx(o.perStep.pipelineMs.median, 0)} ms against ${fx(o.perStep.directMs.median, 0)} ms called directly (${signedPct(o.perStep.overhead)}); outside the steps the pipeline run spent ${fx(o.fixedMs.pipeline / 1000, 1)} s against ${fx(o.fixedMs.direct / 1000, 1)} s direct (thread start, its own backend initialisation and WASM compilation, model and data loading, the slower first steps of fresh kernels, scheduling). ` +
+      `Orchestration overhead (pipeline vs the engine called directly): **${signedPct(o.overhead)}**. Step by step: checkpoints every ${o.job.checkpointEvery} steps ${signedPct(o.checkpointOverhead)}, then the worker thread ${signedPct(o.workerThreadOverhead)}, then the pipeline itself (Temporal, the stage's input copies and output commit) ${signedPct(o.temporalOverhead)} (each relative to the step before). Not counted: starting the dev server (${fx(o.serverStartMs / 1000, 1)} s) and the worker process (${fx(o.workerStartMs / 1000, 1)} s), once per deployment.`,
+      `Steady state vs per-run cost: a training step in the second half of the run in a worker thread (as the stage runs it) took ${fx(o.perStep.threadMs.median, 0)} ms against ${fx(o.perStep.directMs.median, 0)} ms in the calling thread (${signedPct(o.perStep.overhead)}); outside the steps the pipeline run spent ${fx(o.fixedMs.pipeline / 1000, 1)} s against ${fx(o.fixedMs.direct / 1000, 1)} s direct (copies of the inputs out of the store, thread start with its own backend initialisation and WASM compilation, model and data loading, the slower first steps of fresh kernels, the output commit, scheduling). ` +
         (o.stepsFor5Percent === null
           ? 'The per-step overhead alone is above 5%, so no run length brings the total under 5%.'
           : `At these figures the whole-run overhead falls to 5% from about ${o.stepsFor5Percent} steps.`),
@@ -372,14 +374,16 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
 
   p(
     '## Reproduce',
-    '```',
-    'npm ci',
-    'npm run bench             # quick mode: checks every part (minutes once the caches exist)',
-    'npm run bench -- --full   # the reported numbers (tens of minutes on 2 shared cores)',
-    'npm run bench -- --only speed,engine   # sections: speed, quality, engine, checkpoint, orchestration',
-    'node dist/bench/render-docs.js bench/results/<file>.json   # re-render this page',
-    '```',
-    'First runs build caches under `.tools/`: the prepared token shards and the pretrained base model (`.tools/bench/`), a Python venv with numpy + threadpoolctl (`.tools/bench-py/`), and the Temporal CLI and versitygw (infra/).',
+    [
+      '```',
+      'npm ci',
+      'npm run bench             # quick mode: checks every part (minutes once the caches exist)',
+      'npm run bench -- --full   # the reported numbers (tens of minutes on 2 shared cores)',
+      'npm run bench -- --only speed,engine   # sections: speed, quality, engine, checkpoint, orchestration',
+      'node dist/bench/render-docs.js bench/results/<file>.json   # re-render this page',
+      '```',
+    ].join('\n'),
+    'First runs build caches under `.tools/`: the prepared token shards (`.tools/bench/`), a Python venv with numpy + threadpoolctl (`.tools/bench-py/`), and the Temporal CLI and versitygw (infra/).',
   );
   await writeFile(
     path.join(docsDir, 'benchmarks.md'),
@@ -495,6 +499,12 @@ export function whyMissed(r: BenchResults): string[] {
   const missed = new Set(r.targets.filter((x) => x.met === false).map((x) => x.id));
   if (missed.has('speedup-vs-ideal') && r.speedup) {
     const key = r.speedup.byModel.llmLike ? 'llmLike' : 'demo';
+    const sp = r.speedup;
+    if (sp.low / sp.ideal < 0.9 && sp.high / sp.ideal > 0.9) {
+      out.push(
+        `ELO speedup: ${pct(sp.ofIdeal)} of the ideal against a 90% target, with the repetitions' extremes at ${pct(sp.low / sp.ideal)}–${pct(sp.high / sp.ideal)} of it on this shared machine: the miss is inside the run-to-run spread, so this run alone cannot tell it from noise.`,
+      );
+    }
     const full = r.runs.find((x) => x.model === key && x.method === 'full');
     const elo = r.runs.find((x) => x.model === key && x.method === 'elo' && x.layers.length === 2);
     if (full && elo && r.engine) {
@@ -530,7 +540,7 @@ export function whyMissed(r: BenchResults): string[] {
   const o = r.overhead.orchestrationDetail;
   if (missed.has('orchestration-overhead') && o) {
     out.push(
-      `Orchestration: ${signedPct(o.overhead)} in all, made of checkpoints every ${o.job.checkpointEvery} steps (${signedPct(o.checkpointOverhead)}, paid by the engine called directly too), the worker thread (${signedPct(o.workerThreadOverhead)}: the thread initialises its own tfjs backend and loads the model) and Temporal (${signedPct(o.temporalOverhead)}: workflow start, activity scheduling, heartbeats). A ${o.job.steps}-step run is short, so per-run costs weigh more than in a real run; run-to-run spread on this shared machine is shown by the min–max ranges.`,
+      `Orchestration: ${signedPct(o.overhead)} in all, made of checkpoints every ${o.job.checkpointEvery} steps (${signedPct(o.checkpointOverhead)}, paid by the engine called directly too), the worker thread (${signedPct(o.workerThreadOverhead)}: the thread initialises its own tfjs backend and compiles WASM anew) and the pipeline itself (${signedPct(o.temporalOverhead)}: workflow start, activity scheduling, heartbeats, copying the inputs out of the store and committing the output). A ${o.job.steps}-step run is short, so per-run costs weigh more than in a real run; run-to-run spread on this shared machine is shown by the min–max ranges.`,
     );
   }
   return out;

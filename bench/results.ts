@@ -61,13 +61,7 @@ export interface BenchResults {
   >;
   data: {
     continualPretraining: { mix: Record<string, number>; trainTokens: number };
-    base: {
-      source: string;
-      steps: number;
-      peakLr: number;
-      finalLoss: number | null;
-      cached: boolean;
-    } | null;
+    base: { source: string };
     eval: { lang: string; set: string; documents: number; tokens: number; bytes: number }[];
   };
   runs: RunRecord[];

@@ -14,14 +14,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../engine/backend.js';
+import { detach } from '../formats/index.js';
 import { DEFAULT_ADAMW } from '../engine/train/adamw.js';
 import { projectRoot } from '../infra/project-paths.js';
 import { startS3Server, s3ServerEnv } from '../infra/s3-server.js';
 import { openStore } from '../storage/open-store.js';
 import { s3SettingsFromEnv } from '../storage/s3-settings.js';
-import { baseModel } from './base-model.js';
 import { benchData, evalSubset, trainTokens } from './bench-data.js';
-import { DEMO_MODEL, headShare, LLM_LIKE_MODEL, type BenchModel } from './bench-models.js';
+import {
+  DEMO_MODEL,
+  headShare,
+  LLM_LIKE_MODEL,
+  SHIPPED_BASE_DIR,
+  type BenchModel,
+} from './bench-models.js';
 import { benchSettings } from './bench-settings.js';
 import { checkpointThroughput } from './checkpoint-throughput.js';
 import { backendMatMulRate, machineBlasRate, type MatMulRate } from './engine-efficiency.js';
@@ -98,21 +104,8 @@ async function main(): Promise<void> {
   const cp = await benchData('data-cp', { target: TARGET, seqLen: 128 });
   const tokens = await trainTokens(cp);
   const eos = cp.result.stats.eosTokenId;
-  // The base model is needed for quality and orchestration; speed runs use random init. Built
-  // (or found) before the quality process starts, so two processes never build it at once.
-  const base =
-    only.has('quality') || only.has('orchestration') ? await baseModel(settings.base, log) : null;
-  let baseInfo: QualityPart['base'] = base
-    ? {
-        dir: base.dir,
-        cached: base.cached,
-        finalLoss: (
-          JSON.parse(await readFile(path.join(base.dir, 'base-training.json'), 'utf8')) as {
-            stats: { finalLoss: number | null };
-          }
-        ).stats.finalLoss,
-      }
-    : null;
+  // Quality and orchestration continue from the shipped base model; speed runs use random init.
+  const base = { dir: SHIPPED_BASE_DIR };
   const qualityChild = split ? runQualityChild() : null;
   if (split) only.delete('quality');
   const evalSets = [
@@ -211,7 +204,7 @@ async function main(): Promise<void> {
   }
 
   if (values['part-out']) {
-    const part: QualityPart = { quality, ablationRuns: [...ablationRuns], base: baseInfo, errors };
+    const part: QualityPart = { quality, ablationRuns: [...ablationRuns], errors };
     await writeFile(values['part-out'], JSON.stringify(part));
     return;
   }
@@ -273,12 +266,16 @@ async function main(): Promise<void> {
   }
 
   // 5a: orchestration.
+  // The ELO flow's training input: the detached model (formats' detach of λ = first+last).
+  const detachedDir = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-detached-'));
   const orchestration =
     only.has('orchestration') && base
-      ? await section('orchestration', () =>
-          measureOrchestration(
+      ? await section('orchestration', async () => {
+          const detached = path.join(detachedDir, 'model');
+          await detach(base.dir, [0, -1], detached);
+          return measureOrchestration(
             {
-              model: { folder: base.dir, layers: [0, -1] },
+              model: { folder: detached },
               data: {
                 shards: cp.result.shards.train.map((f) => path.join(cp.dir, f)),
                 eosTokenId: eos,
@@ -303,15 +300,16 @@ async function main(): Promise<void> {
             },
             settings.orchestration.repetitions,
             log,
-          ),
-        )
+            `ELO {0,${n - 1}} (the detached two-layer model)`,
+          );
+        })
       : null;
+  await rm(detachedDir, { recursive: true, force: true });
 
   if (qualityChild) {
     const part = await qualityChild;
     quality = part.quality;
     for (const [k, v] of part.ablationRuns) ablationRuns.set(k, v);
-    baseInfo = part.base;
     errors.push(...part.errors);
   }
 
@@ -423,15 +421,9 @@ async function main(): Promise<void> {
     models: { demo: modelInfo(DEMO_MODEL), llmLike: modelInfo(LLM_LIKE_MODEL) },
     data: {
       continualPretraining: { mix: cp.result.stats.mix, trainTokens: cp.result.stats.trainTokens },
-      base: baseInfo
-        ? {
-            source: `pretrained by the bench (bench/base-model.ts), cached in .tools/bench/${path.basename(baseInfo.dir)}`,
-            steps: settings.base.steps,
-            peakLr: settings.base.peakLr,
-            finalLoss: baseInfo.finalLoss,
-            cached: baseInfo.cached,
-          }
-        : null,
+      base: {
+        source: `the shipped base model ${path.relative(projectRoot, base.dir)} (see its README.md)`,
+      },
       eval: evalSets.map((e) => ({
         lang: e.lang,
         set: e.set,
@@ -486,7 +478,6 @@ async function main(): Promise<void> {
 interface QualityPart {
   quality: BenchResults['quality'];
   ablationRuns: [string, QualityRun][];
-  base: { dir: string; cached: boolean; finalLoss: number | null } | null;
   errors: BenchResults['errors'];
 }
 
@@ -508,7 +499,6 @@ async function runQualityChild(): Promise<QualityPart> {
     return {
       quality: null,
       ablationRuns: [],
-      base: null,
       errors: [{ section: 'quality', message: String(err) }],
     };
   } finally {

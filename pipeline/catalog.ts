@@ -1,5 +1,4 @@
 import { StageRegistry } from './stage-registry.js';
-import { BENCH_STAGES } from './stages/bench.js';
 import { DEMO_STAGES } from './stages/demo.js';
 import { engineTrain } from './stages/engine-train.js';
 import { useArtifact } from './stages/use-artifact.js';
@@ -14,5 +13,4 @@ export const stageCatalog = new StageRegistry([
   engineTrain,
   ...DEMO_STAGES,
   ...ELO_STAGES,
-  ...BENCH_STAGES,
 ]);

@@ -1,4 +1,3 @@
-import { BENCH_GPU_STAGES } from '../activities/bench/train.js';
 import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
 import { ELO_CPU_STAGES, ELO_GPU_STAGES } from '../activities/elo/index.js';
 import { trainWithEngine } from '../activities/engine-train.js';
@@ -13,5 +12,4 @@ export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
   ...DEMO_GPU_STAGES,
   ...ELO_CPU_STAGES,
   ...ELO_GPU_STAGES,
-  ...BENCH_GPU_STAGES,
 ];

@@ -127,6 +127,6 @@ describe('StageRegistry', () => {
       () => registry.register({ ...stageCatalog.require('demo-concat'), name: 'BadName' }),
       /kebab-case/,
     );
-    assert.throws(() => registry.require('nope'), /unknown stage "nope" \(known: [^)]*demo-concat/);
+    assert.throws(() => registry.require('nope'), /unknown stage "nope" \(known: demo-concat/);
   });
 });
