@@ -102,19 +102,25 @@ export interface StepReport {
  */
 export function trainingHooks<S extends StageDef>(ctx: StageContext<S>) {
   let lastCheckpoint: { uri: string; step: number } | undefined;
+  let lastStep: StepReport | undefined;
+  const report = () =>
+    lastStep &&
+    ctx.progress({
+      step: lastStep.step,
+      tokens: lastStep.tokens,
+      loss: lastStep.loss,
+      tokensPerSec: lastStep.tokensPerSec,
+      ...(lastCheckpoint ? { lastCheckpoint } : {}),
+    });
   return {
     onStep(info: StepReport): void {
-      ctx.progress({
-        step: info.step,
-        tokens: info.tokens,
-        loss: info.loss,
-        tokensPerSec: info.tokensPerSec,
-        ...(lastCheckpoint ? { lastCheckpoint } : {}),
-      });
+      lastStep = info;
+      report();
     },
     shouldStop: (): boolean => ctx.signal.aborted,
     onCheckpoint(key: string, step: number): void {
       lastCheckpoint = { uri: ctx.store.uriFor(key), step };
+      report(); // a retry resumes from the checkpoint the last heartbeat names: name it now
     },
     rethrowIfStopped(result: { stopped: boolean }): void {
       if (result.stopped && ctx.signal.aborted) throw ctx.signal.reason;

@@ -131,7 +131,9 @@ export async function measureOrchestration(
       );
       const dc = await timed(async () => {
         const ms: number[] = [];
-        await runTrainJob(withK(`direct-k/${hex()}`), { onStep: (x) => ms.push(x.timings.stepMs) });
+        await runTrainJob(withK(`direct-k/${hex()}`), {
+          onStep: (x) => void ms.push(x.timings.stepMs),
+        });
         lastStepMs = secondHalfMean(ms);
       });
       const directStepMs = lastStepMs;

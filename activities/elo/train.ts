@@ -13,6 +13,7 @@ import {
   type LlamaConfig,
 } from '../../engine/index.js';
 import { runTrainJobInWorker, type TrainJob } from '../../engine/train/train-job.js';
+import type { StepInfo } from '../../engine/train/trainer.js';
 import { HfModelFolder, HfTokenizer } from '../../formats/index.js';
 import { trainStage, type TrainParams } from '../../pipeline/stages/elo.js';
 import type { TrainingRun } from '../../reports/report-data.js';
@@ -172,6 +173,17 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
         : [];
     };
     let lastCheckpoint: { uri: string; step: number } | undefined;
+    let lastStep: StepInfo | undefined;
+    const report = () =>
+      lastStep &&
+      ctx.progress({
+        step: lastStep.step,
+        tokens: lastStep.tokens,
+        loss: lastStep.loss,
+        tokensPerSec: lastStep.tokensPerSec,
+        totalSteps: p.steps,
+        ...(lastCheckpoint ? { lastCheckpoint } : {}),
+      });
     const curveWrites: Promise<unknown>[] = [];
     let peakTensorBytes = 0;
     let rssBytes = 0;
@@ -186,17 +198,12 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
           loss: info.loss,
           ms: info.timings.stepMs,
         });
-        ctx.progress({
-          step: info.step,
-          tokens: info.tokens,
-          loss: info.loss,
-          tokensPerSec: info.tokensPerSec,
-          totalSteps: p.steps,
-          ...(lastCheckpoint ? { lastCheckpoint } : {}),
-        });
+        lastStep = info;
+        report();
       },
       onCheckpoint: (key, step) => {
         lastCheckpoint = { uri: ctx.store.uriFor(key), step };
+        report(); // a retry resumes from the checkpoint the last heartbeat names: name it now
         curveWrites.push(
           (async () => {
             const before = await earlierCurve();

@@ -43,8 +43,8 @@ export interface TrainJobResult {
 }
 
 export interface TrainJobHooks {
-  onStep?: (info: StepInfo) => void;
-  onCheckpoint?: (key: string, step: number) => void;
+  onStep?: (info: StepInfo) => void | Promise<void>;
+  onCheckpoint?: (key: string, step: number) => void | Promise<void>;
   shouldStop?: () => boolean;
 }
 
@@ -89,9 +89,9 @@ export async function runTrainJob(
       const resumedFrom = (await trainer.resume()) ? trainer.step : null;
       const steps: StepInfo[] = [];
       const result = await trainer.run({
-        onStep: (s) => {
+        onStep: async (s) => {
           steps.push(s);
-          hooks.onStep?.(s);
+          await hooks.onStep?.(s);
         },
         ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
         ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),

@@ -14,11 +14,13 @@ import type { DagSpec } from '../../pipeline/dag.js';
 import { describeRun } from '../../pipeline/describe-run.js';
 import { historyToTimeline } from '../../pipeline/timeline.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
-import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
+import { PipelineHarness } from '../support/pipeline-harness.js';
 import { temporalAddress, uniqueName } from '../support/servers.js';
 
 const EVERY = 10;
 const STEPS = 120;
+/** The first worker dies here, half an interval after the checkpoint at step 20. */
+const KILL_AT = 25;
 
 /** Short repeating documents ending in EOS (id 1), as the engine's own training tests use. */
 function toyTokens(n: number): Int32Array {
@@ -58,13 +60,19 @@ function dag(modelUri: string, shardsUri: string): DagSpec {
   };
 }
 
-async function startGpuWorker(queues: { cpu: string; gpu: string }): Promise<ChildProcess> {
+async function startGpuWorker(
+  queues: { cpu: string; gpu: string },
+  failpoints = '',
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'workers', 'gpu.js')], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: temporalAddress(),
       ELO_CPU_QUEUE: queues.cpu,
       ELO_GPU_QUEUE: queues.gpu,
+      // The SIGKILL comes at an exact step (engine/train/failpoints.ts), not after a guessed
+      // delay: how fast 120 tiny steps run depends on the machine.
+      ELO_FAILPOINTS: failpoints,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -123,7 +131,7 @@ describe('kill and resume with the engine (real worker processes, real Temporal 
     await h.withWorkers(
       queues,
       async () => {
-        const first = await startGpuWorker(queues);
+        const first = await startGpuWorker(queues, `train.step=${KILL_AT}:kill`);
         children.push(first);
         const handle = await h.start({
           runName,
@@ -131,20 +139,10 @@ describe('kill and resume with the engine (real worker processes, real Temporal 
           taskQueues: queues,
           dag: dag(base.uri, data.uri),
         });
-        const seen = await waitFor(
-          'engine training past two checkpoints',
-          async () => {
-            const node = (await describeRun(h.client, runName)).nodes.find((n) => n.id === 'train');
-            return (node?.live?.progress?.lastCheckpoint?.step ?? 0) >= 2 * EVERY
-              ? node
-              : undefined;
-          },
-          60_000,
-        );
-        const seenStep = seen.live?.progress?.step ?? 0;
-        assert.ok(seenStep < STEPS, 'killed before the end');
-        first.kill('SIGKILL');
-        await once(first, 'exit');
+        const [, signal] = (await once(first, 'exit')) as [number | null, NodeJS.Signals | null];
+        assert.equal(signal, 'SIGKILL');
+        const killed = (await describeRun(h.client, runName)).nodes.find((n) => n.id === 'train');
+        assert.equal(killed?.state, 'running', 'the run goes on without a worker');
 
         const second = await startGpuWorker(queues);
         children.push(second);
@@ -152,12 +150,8 @@ describe('kill and resume with the engine (real worker processes, real Temporal 
         const train = result.nodes.find((n) => n.id === 'train');
         assert.equal(train?.state, 'succeeded');
         assert.equal(train?.attempts, 2);
-        const resumed = train?.metrics['resumedFromStep'] ?? 0;
-        assert.equal(resumed % EVERY, 0);
-        assert.ok(
-          resumed >= seenStep - EVERY && resumed > 0,
-          `resumed from ${resumed}, seen ${seenStep}`,
-        );
+        // At most one interval lost: the checkpoint at step 20 is the newest before the kill.
+        assert.equal(train?.metrics['resumedFromStep'], KILL_AT - (KILL_AT % EVERY));
         assert.equal(train?.metrics['steps'], STEPS);
         // The history tells the same story: one attempt timed out (no heartbeats), the next won.
         const timeline = historyToTimeline(await handle.fetchHistory());
