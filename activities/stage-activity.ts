@@ -171,7 +171,10 @@ function toFailure(err: unknown, stage: StageDef, details: StageFailureDetails):
   return ApplicationFailure.create({
     message: `${stage.name}: ${error.message}`,
     type: error.name,
-    nonRetryable: (stage.nonRetryable ?? []).includes(error.name),
+    // Typed errors that know they cannot succeed on retry (the store's) say so themselves.
+    nonRetryable:
+      (error as { nonRetryable?: unknown }).nonRetryable === true ||
+      (stage.nonRetryable ?? []).includes(error.name),
     details: [details],
     cause: error,
   });

@@ -2,6 +2,7 @@
 //
 // elo:  import-base ─┬─ prepare-data ─────────────────────────────┐
 //                    ├─ detach ─ elo-pretrain ─ reintegrate ─ align ─ evaluate-elo-align ─┐
+//                    ├─ prepare-align-data ──────────────────────┘
 //                    │                                  └─ evaluate-elo ──────────────────┤
 //                    ├─ evaluate-base ───────────────────────────────────────────────────┤
 //                    ├─ full-cp ─ evaluate-full-cp (optional baseline) ──────────────────┤
@@ -14,6 +15,7 @@ import type {
   RunConfig,
   TrainSettings,
 } from './run-config.js';
+import { trainParamsSchema } from './stages/elo.js';
 
 type Resolved<C> = C & { dataParams: Record<string, unknown> };
 
@@ -24,6 +26,26 @@ function evalParams(c: Pick<RunConfig, 'data' | 'eval'>, label: string) {
 /** Training params: the data's sequence length unless the stage sets its own. */
 function trainParams(c: Pick<RunConfig, 'data'>, ...layers: TrainSettings[]) {
   return Object.assign({ seqLen: c.data.seqLen }, ...layers) as Record<string, unknown>;
+}
+
+/**
+ * Alignment's small mixed set: the same sources, split and seed as ELO's data (so no validation
+ * document leaks in), but a balanced mix (the merged layers must agree with the rest of the model
+ * on every language, not only the target) and only the tokens alignment consumes.
+ */
+function alignData(
+  c: Resolved<EloRunConfig>,
+  settings: EloRunConfig['align']['data'],
+  params: Record<string, unknown>,
+): Record<string, unknown> {
+  const t = trainParamsSchema.parse(params);
+  const languages = c.dataParams['languages'] as Record<string, { train?: unknown[] }>;
+  const trainLangs = Object.keys(languages).filter((l) => languages[l]!.train?.length);
+  return {
+    ...c.dataParams,
+    mix: settings.mix ?? Object.fromEntries(trainLangs.map((l) => [l, 1])),
+    tokenBudget: settings.tokenBudget ?? t.steps * t.batchSize * t.gradAccumSteps * t.seqLen,
+  };
 }
 
 export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
@@ -72,12 +94,20 @@ export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
     trainElo: 'elo-pretrain.metrics',
   };
   if (c.align.steps > 0) {
+    const { data: alignDataSettings, ...alignTrain } = c.align;
+    const alignParams = { mode: 'full', ...trainParams(c, alignTrain) };
     nodes.push(
+      {
+        id: 'prepare-align-data',
+        stage: 'prepare-data',
+        params: { data: alignData(c, alignDataSettings, alignParams) },
+        needs: c.dataParams['tokenizer'] ? {} : { tokenizer: 'import-base.model' },
+      },
       {
         id: 'align',
         stage: 'train',
-        params: { mode: 'full', ...trainParams(c, c.align) },
-        needs: { model: 'reintegrate.model', data: 'prepare-data.data' },
+        params: alignParams,
+        needs: { model: 'reintegrate.model', data: 'prepare-align-data.data' },
       },
       {
         id: 'evaluate-elo-align',

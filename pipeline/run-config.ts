@@ -79,7 +79,21 @@ export const eloRunConfigSchema = z
       .strict()
       .prefault({}),
     /** The brief full fine-tune of the merged model; `steps: 0` leaves it out. */
-    align: trainSettings.extend({ steps: z.number().int().min(0).default(20) }).prefault({}),
+    align: trainSettings
+      .extend({
+        steps: z.number().int().min(0).default(20),
+        /** Its small mixed set, drawn from the same train split as ELO's data. */
+        data: z
+          .object({
+            /** Token shares; default: equal for every language with train sources. */
+            mix: z.record(langCode, z.number().positive()).optional(),
+            /** Default: what `steps` consume (steps x batch x accumulation x seqLen). */
+            tokenBudget: z.number().int().positive().optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .prefault({}),
     /** Comparison branches: same data; full-cp the same token budget as ELO. */
     baselines: z.array(z.enum(BASELINES)).default([]),
     /** Overrides for the baselines' training (default: ELO's settings). */

@@ -14,7 +14,8 @@ export function renderHtml(data: ReportData, plots: PlotSvgs): string {
     `base model <code>${esc(data.run.baseModel)}</code>`,
     `target language <code>${esc(data.run.targetLanguage)}</code>`,
     data.run.codeVersion ? `code <code>${esc(data.run.codeVersion)}</code>` : '',
-    data.run.startedAt ? `${esc(data.run.startedAt)} → ${esc(data.run.endedAt ?? 'running')}` : '',
+    data.run.startedAt ? `started ${esc(data.run.startedAt)}` : '',
+    data.run.reportedAt ? `report written ${esc(data.run.reportedAt)}` : '',
   ].filter(Boolean);
   const samples = data.samples
     .map(

@@ -15,7 +15,8 @@ export function renderMarkdown(data: ReportData, plots: PlotFiles): string {
     `Pipeline \`${data.run.pipeline}\` · base model \`${data.run.baseModel}\` · target language ` +
       `\`${data.run.targetLanguage}\`` +
       (data.run.codeVersion ? ` · code \`${data.run.codeVersion}\`` : '') +
-      (data.run.startedAt ? ` · ${data.run.startedAt} → ${data.run.endedAt ?? 'running'}` : ''),
+      (data.run.startedAt ? ` · started ${data.run.startedAt}` : '') +
+      (data.run.reportedAt ? ` · report written ${data.run.reportedAt}` : ''),
     '',
   ];
   if (speedup !== undefined) {

@@ -60,7 +60,8 @@ export const ReportDataSchema = z.object({
     baseModel: z.string(),
     targetLanguage: z.string(),
     startedAt: z.string().optional(),
-    endedAt: z.string().optional(),
+    /** When the report was written: the run's last node, so every other stage had ended. */
+    reportedAt: z.string().optional(),
     codeVersion: z.string().optional(),
   }),
   evaluations: z.array(EvaluationSchema),

@@ -68,3 +68,12 @@ export class StoreConfigError extends StoreError {
     this.name = 'StoreConfigError';
   }
 }
+
+/** A plain s3:// folder (not an artifact) that holds no objects. */
+export class EmptyFolderError extends StoreError {
+  override readonly nonRetryable = true;
+  constructor(readonly uri: string) {
+    super(`${uri} holds no files (neither a committed artifact nor a folder of uploaded files)`);
+    this.name = 'EmptyFolderError';
+  }
+}

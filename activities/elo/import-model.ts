@@ -4,6 +4,7 @@ import path from 'node:path';
 import { HfModelFolder } from '../../formats/index.js';
 import { importModel } from '../../pipeline/stages/elo.js';
 import { openStore } from '../../storage/open-store.js';
+import { downloadS3Folder } from '../../storage/s3-folder.js';
 import { implementStage } from '../stage-activity.js';
 import { producerOf, withScratch } from './scratch.js';
 
@@ -22,15 +23,19 @@ async function modelDigest(dir: string, files: readonly string[]): Promise<strin
 }
 
 /**
- * Where the folder comes from: a local path as is; `s3://bucket/prefix/name` is an artifact
- * committed in the store `s3://bucket/prefix` (e.g. a previous run's model), fetched verified.
+ * Where the folder comes from: a local path as is; `s3://bucket/prefix/name` is either an artifact
+ * committed in the store `s3://bucket/prefix` (e.g. a previous run's model), fetched verified, or
+ * a plain folder of uploaded files (a user's HF model), fetched as is and checked below.
  */
 async function localFolder(source: string, dir: string): Promise<string> {
   if (!source.startsWith('s3://')) return path.resolve(source);
-  const cut = source.replace(/\/+$/, '').lastIndexOf('/');
-  const store = openStore(source.slice(0, cut));
+  const trimmed = source.replace(/\/+$/, '');
+  const cut = trimmed.lastIndexOf('/');
   const local = path.join(dir, 'source');
-  await store.fetchFolder(source.slice(cut + 1), local);
+  const store = openStore(trimmed.slice(0, cut));
+  if (await store.refOf(trimmed.slice(cut + 1)))
+    await store.fetchFolder(trimmed.slice(cut + 1), local);
+  else await downloadS3Folder(trimmed, local);
   return local;
 }
 

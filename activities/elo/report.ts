@@ -19,7 +19,7 @@ async function timelineOf(ctx: StageContext<typeof reportStage>) {
   const timeline = manifest.nodes.map((n) => ({
     node: n.id,
     stage: n.stage,
-    state: n.id === ctx.nodeId ? 'running' : n.state,
+    state: n.id === ctx.nodeId ? 'writing this report' : n.state,
     attempts: n.attempts,
     ...(iso(n.startedAt) ? { startedAt: iso(n.startedAt) } : {}),
     ...(iso(n.endedAt) ? { endedAt: iso(n.endedAt) } : {}),
@@ -42,6 +42,7 @@ export const reportActivity = implementStage(reportStage, async (ctx) =>
         pipeline: ctx.run.dagName,
         baseModel: ctx.params.baseModel,
         targetLanguage: ctx.params.targetLanguage,
+        reportedAt: new Date().toISOString(),
       },
       evaluations: [],
       training: [],

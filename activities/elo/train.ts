@@ -242,7 +242,14 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
       run.layers = resolveLayerIndices(p.layers, config.numHiddenLayers);
     const model = await ctx.store.commitFolder(ctx.artifactKey('model'), out, {
       producer: producerOf(ctx.stage),
-      meta: { method: p.mode, steps: result.step, tokens: result.tokens },
+      meta: {
+        method: p.mode,
+        steps: result.step,
+        tokens: result.tokens,
+        // Reintegration takes embeddings, final norm and head from this model only when ELO
+        // training changed them.
+        nonLayerTrained: p.mode === 'elo' && (p.trainEmbeddings === true || p.trainHead === true),
+      },
     });
     const metrics = await ctx.store.commitFiles(
       ctx.artifactKey('metrics'),

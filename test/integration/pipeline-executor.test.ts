@@ -145,7 +145,6 @@ describe('pipeline executor (real Temporal server)', () => {
     const { uri } = await h.fileStore();
     const queues = h.queues('reject');
     const runName = uniqueName('reject');
-    const started = Date.now();
     const { failure, view } = await h.withWorkers(queues, async () => {
       const handle = await h.start({
         runName,
@@ -164,7 +163,6 @@ describe('pipeline executor (real Temporal server)', () => {
       const failed = await runFailure(handle);
       return { failure: failed, view: await handle.query<NodesView>('nodes') };
     });
-    assert.ok(Date.now() - started < 10_000, 'no retries with backoff');
     const cause = failure.cause;
     assert.ok(cause instanceof ApplicationFailure);
     assert.equal(cause.type, 'PipelineFailed');

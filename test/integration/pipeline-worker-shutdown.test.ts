@@ -11,6 +11,7 @@ import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
 import { temporalAddress, uniqueName } from '../support/servers.js';
 
 const CHECKPOINT_EVERY = 20;
+const STEPS = 300;
 
 function trainingDag(stepDelayMs: number): DagSpec {
   return {
@@ -19,7 +20,7 @@ function trainingDag(stepDelayMs: number): DagSpec {
       {
         id: 'train',
         stage: 'demo-train',
-        params: { steps: 300, dim: 32, checkpointEvery: CHECKPOINT_EVERY, stepDelayMs, seed: 7 },
+        params: { steps: STEPS, dim: 32, checkpointEvery: CHECKPOINT_EVERY, stepDelayMs, seed: 7 },
       },
     ],
   };
@@ -85,11 +86,9 @@ describe('graceful worker shutdown (real worker processes, real Temporal server)
           return step >= 2 * CHECKPOINT_EVERY + 5 ? node : undefined;
         });
         const seenStep = seen.live?.progress?.step ?? 0;
-        const stoppedAt = Date.now();
         first.kill('SIGTERM');
         const [code] = (await once(first, 'exit')) as [number | null];
         assert.equal(code, 0, 'the worker shuts down cleanly');
-        assert.ok(Date.now() - stoppedAt < 5000, 'shutdown does not wait for the training to end');
 
         const second = await startGpuWorker(queues);
         children.push(second);
@@ -101,6 +100,8 @@ describe('graceful worker shutdown (real worker processes, real Temporal server)
         // not the last periodic checkpoint.
         const resumed = train?.metrics['resumedFromStep'] ?? 0;
         assert.ok(resumed >= seenStep, `resumed from ${resumed}, progress had reached ${seenStep}`);
+        // Shutdown did not wait for the training to end: the second worker had steps left.
+        assert.ok(resumed < STEPS, `resumed from ${resumed} of ${STEPS}`);
         const checkpoints = (await store.list(`runs/${runName}/train/`)).filter((k) =>
           k.endsWith(`/checkpoints/step-${String(resumed).padStart(9, '0')}`),
         );

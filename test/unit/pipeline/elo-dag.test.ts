@@ -55,6 +55,7 @@ describe('run config and the ELO DAG', () => {
         'reintegrate',
         'evaluate-base',
         'evaluate-elo',
+        'prepare-align-data',
         'align',
         'evaluate-elo-align',
         'report',
@@ -74,6 +75,53 @@ describe('run config and the ELO DAG', () => {
     assert.equal(
       langs['ko']!.train[0]!.path,
       path.join(projectRoot, 'data/corpora/ko/train.jsonl'),
+    );
+  });
+
+  it('aligns on a small balanced set from the same sources and split', async () => {
+    const { dag } = await dagOf({
+      ...minimal,
+      data: { seqLen: 64, seed: 3 },
+      align: { steps: 5, batchSize: 4, gradAccumSteps: 2, lr: 1e-4 },
+    });
+    const node = (id: string) => dag.nodes.find((n) => n.id === id)!;
+    assert.deepEqual(node('align').needs, {
+      model: 'reintegrate.model',
+      data: 'prepare-align-data.data',
+    });
+    assert.deepEqual(node('align').params, {
+      mode: 'full',
+      seqLen: 64,
+      steps: 5,
+      batchSize: 4,
+      gradAccumSteps: 2,
+      lr: 1e-4,
+    });
+    const elo = (node('prepare-data').params as { data: Record<string, unknown> }).data;
+    const align = (node('prepare-align-data').params as { data: Record<string, unknown> }).data;
+    // Same sources, seed and split; every training language in equal parts; what 5 steps use.
+    assert.deepEqual(align['languages'], elo['languages']);
+    assert.equal(align['seed'], 3);
+    const trainLangs = Object.entries(elo['languages'] as Record<string, { train: unknown[] }>)
+      .filter(([, l]) => l.train.length > 0)
+      .map(([code]) => code);
+    assert.deepEqual(align['mix'], Object.fromEntries(trainLangs.map((l) => [l, 1])));
+    assert.equal(align['tokenBudget'], 5 * 4 * 2 * 64);
+
+    const custom = await dagOf({
+      ...minimal,
+      align: { steps: 5, data: { mix: { en: 1, ko: 3 }, tokenBudget: 9000 } },
+    });
+    const customData = (
+      custom.dag.nodes.find((n) => n.id === 'prepare-align-data')!.params as {
+        data: Record<string, unknown>;
+      }
+    ).data;
+    assert.deepEqual(customData['mix'], { en: 1, ko: 3 });
+    assert.equal(customData['tokenBudget'], 9000);
+    assert.throws(
+      () => parseRunConfig({ ...minimal, align: { data: { mix: { en: -1 } } } }),
+      /align\.data\.mix\.en: /,
     );
   });
 

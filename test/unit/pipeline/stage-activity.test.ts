@@ -98,8 +98,8 @@ describe('stage activity wrapper', () => {
       let step = 0;
       while (step < 1000 && !hooks.shouldStop()) {
         step += 1;
-        if (step % 3 === 0) hooks.onCheckpoint(`runs/unit/looping/ckpt/step-${step}`, step);
         hooks.onStep({ step, tokens: step * 8, loss: 1 / step, tokensPerSec: 100 });
+        if (step % 3 === 0) hooks.onCheckpoint(`runs/unit/looping/ckpt/step-${step}`, step);
         await new Promise((r) => setTimeout(r, 2));
       }
       hooks.rethrowIfStopped({ stopped: step < 1000 });
@@ -112,12 +112,17 @@ describe('stage activity wrapper', () => {
       if (d?.step === 10) env.cancel();
     });
     await assert.rejects(run(looping, input('looping', { steps: 1 }), env), CancelledFailure);
-    assert.deepEqual(beats[9]?.lastCheckpoint?.step, 9);
+    // A checkpoint is named in a heartbeat at once, not only with the next step.
+    const named = beats.findIndex((b) => b.lastCheckpoint?.step === 9);
+    assert.equal(beats[named]?.step, 9);
+    assert.equal(beats[named - 1]?.step, 9);
+    assert.equal(beats[named - 1]?.lastCheckpoint?.step, 6);
     assert.match(
-      beats[9]?.lastCheckpoint?.uri ?? '',
+      beats[named]?.lastCheckpoint?.uri ?? '',
       /^file:.*\/runs\/unit\/looping\/ckpt\/step-9$/,
     );
-    assert.ok(beats.length >= 10 && beats.length <= 11);
+    // Steps 1-10 and checkpoints 3, 6, 9 (one more step may slip in before the cancel lands).
+    assert.ok(beats.length >= 13 && beats.length <= 14, `${beats.length} heartbeats`);
   });
 
   it('checkpoints on cancellation and resumes past a corrupt newest checkpoint, exactly', async () => {
