@@ -33,8 +33,16 @@ export function progressText(n: NodeProgress, width = 20): string {
 export function nodeLine(n: NodeProgress): string {
   const took =
     n.startedAt && n.endedAt ? clock((n.endedAt - n.startedAt) / 1000).padStart(7) : ''.padStart(7);
-  const detail = n.state === 'running' ? progressText(n) : (n.error ?? '');
-  return `  ${n.id.padEnd(20)} ${n.stage.padEnd(13)} ${n.state.padEnd(10)} ${took}  ${detail}`.trimEnd();
+  // The workflow counts a node as running once its activity is scheduled; until a worker picks
+  // it up (a gpu worker trains one stage at a time) it is waiting in the task queue.
+  const queued = n.state === 'running' && n.live?.state === 'scheduled';
+  const state = queued ? 'queued' : n.state;
+  const detail = queued
+    ? `waiting for a ${n.queue} worker${n.live?.lastFailure ? ` (last attempt: ${n.live.lastFailure})` : ''}`
+    : n.state === 'running'
+      ? progressText(n)
+      : (n.error ?? '');
+  return `  ${n.id.padEnd(20)} ${n.stage.padEnd(13)} ${state.padEnd(10)} ${took}  ${detail}`.trimEnd();
 }
 
 export function runLines(d: RunDescription): string[] {
