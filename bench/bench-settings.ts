@@ -40,8 +40,10 @@ export function benchSettings(mode: BenchMode): BenchSettings {
       alignLr: 3e-4,
       evalTokens: full ? 8_000 : 2_000,
     },
+    // Long enough that per-run costs (thread start, scheduling, copies) weigh as in a real run
+    // of a minute or more rather than a toy one; a short warm-up round comes first.
     orchestration: full
-      ? { steps: 16, checkpointEvery: 4, repetitions: 3 }
+      ? { steps: 96, checkpointEvery: 24, repetitions: 2 }
       : { steps: 6, checkpointEvery: 3, repetitions: 1 },
     checkpointRepetitions: 3,
   };

@@ -88,9 +88,21 @@ export async function measureOrchestration(
     const stepMs = { direct: [] as number[], thread: [] as number[] };
     let lastStepMs = NaN;
     const K = job.train.checkpointEvery;
+    // Round 0 warms up every side (first XNNPACK operators, the worker's first workflow task)
+    // with a short run of the same shape: the measured rounds then pay only per-run costs.
+    const warmUpSteps = Math.min(job.train.totalSteps, 2 * K);
+    const trainFor = (r: number): TrainJob['train'] =>
+      r > 0
+        ? job.train
+        : {
+            ...job.train,
+            totalSteps: warmUpSteps,
+            schedule: { ...job.train.schedule, totalSteps: warmUpSteps },
+          };
     // Direct runs also write the trained folder, as the stage does.
-    const withK = (prefix: string): TrainJob => ({
+    const withK = (prefix: string, train: TrainJob['train']): TrainJob => ({
       ...job,
+      train,
       checkpoints: { storeUri, prefix, keepLast: 2 },
       output: { folder: path.join(scratch, 'out', prefix) },
     });
@@ -100,7 +112,7 @@ export async function measureOrchestration(
     const model = await store.commitFolder('inputs/model', job.model.folder, { producer: 'bench' });
     const shards = await store.commitFolder('inputs/shards', shardDir, { producer: 'bench' });
     const { shards: _files, ...data } = job.data; // the stage takes the shards as an input
-    const dag = {
+    const dagFor = (train: TrainJob['train']) => ({
       name: 'bench-orchestration',
       nodes: [
         { id: 'model', stage: 'use-artifact', params: { uri: model.uri } },
@@ -113,25 +125,25 @@ export async function measureOrchestration(
             ...(job.model.layers ? { layers: job.model.layers } : {}),
             data,
             selection: job.selection,
-            train: job.train,
+            train,
             keepLastCheckpoints: 2,
           },
         },
       ],
-    };
+    });
     const timed = async (f: () => Promise<unknown>) => {
       const t = performance.now();
       await f();
       return performance.now() - t;
     };
-    // Round 0 warms up every side (first XNNPACK operators, the worker's first workflow task).
     for (let r = 0; r <= reps; r++) {
+      const train = trainFor(r);
       const d = await timed(() =>
-        runTrainJob({ ...withK(`direct/${hex()}`), train: { ...job.train, checkpointEvery: 0 } }),
+        runTrainJob(withK(`direct/${hex()}`, { ...train, checkpointEvery: 0 })),
       );
       const dc = await timed(async () => {
         const ms: number[] = [];
-        await runTrainJob(withK(`direct-k/${hex()}`), {
+        await runTrainJob(withK(`direct-k/${hex()}`, train), {
           onStep: (x) => void ms.push(x.timings.stepMs),
         });
         lastStepMs = secondHalfMean(ms);
@@ -139,7 +151,7 @@ export async function measureOrchestration(
       const directStepMs = lastStepMs;
       const th = await timed(async () => {
         const ms: number[] = [];
-        await runTrainJobInWorker(withK(`thread/${hex()}`), {
+        await runTrainJobInWorker(withK(`thread/${hex()}`, train), {
           onStep: (x) => ms.push(x.timings.stepMs),
         });
         lastStepMs = secondHalfMean(ms);
@@ -149,7 +161,7 @@ export async function measureOrchestration(
       const p = await timed(async () => {
         const handle = await startRun(client, {
           runName: `bench-orchestration-${hex()}`,
-          dag,
+          dag: dagFor(train),
           storeUri,
           taskQueues: queues,
           useCache: false,
@@ -162,7 +174,7 @@ export async function measureOrchestration(
       });
       if (status) throw new Error(`pipeline run ended ${status}`);
       log(
-        `orchestration round ${r}${r === 0 ? ' (warm-up)' : ''}: direct ${d.toFixed(0)} ms, ` +
+        `orchestration round ${r}${r === 0 ? ` (warm-up, ${warmUpSteps} steps)` : ''}: direct ${d.toFixed(0)} ms, ` +
           `direct + checkpoints every ${K} ${dc.toFixed(0)} ms, worker thread ${th.toFixed(0)} ms, pipeline ${p.toFixed(0)} ms`,
       );
       if (r === 0) continue;

@@ -21,6 +21,8 @@ export interface QualityContext {
   m: BenchModel;
   baseDir: string;
   tokens: ArrayLike<number>;
+  /** Layer alignment's small balanced set (the pipeline's prepare-align-data). */
+  alignTokens: ArrayLike<number>;
   eosTokenId: number;
   evalSets: EvalSubset[];
   peakLr: number;
@@ -65,8 +67,9 @@ async function train(
   lr: number,
   seed: number,
   c: QualityContext,
+  tokens: ArrayLike<number> = c.tokens,
 ): Promise<{ trainMs: number; finalLoss: number | null; tokens: number }> {
-  const trainer = benchTrainer(model, c.m, plan, c.tokens, {
+  const trainer = benchTrainer(model, c.m, plan, tokens, {
     steps,
     peakLr: lr,
     seed,
@@ -129,9 +132,12 @@ export async function eloRun(
   c: QualityContext,
   lambda: readonly number[],
   steps: number,
-  opts: { align: boolean },
+  /** trainEmbeddings: the switch that unfreezes embeddings (and the tied head) in ELO training. */
+  opts: { align: boolean; trainEmbeddings?: boolean },
 ): Promise<QualityRun> {
   const plan = planFor(c.m, 'elo', lambda);
+  const emb = opts.trainEmbeddings === true;
+  const label = `${methodLabel(plan)}${emb ? ' +emb' : ''}`;
   const work = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-'));
   try {
     const t0 = performance.now();
@@ -142,7 +148,8 @@ export async function eloRun(
       small.weights.specs,
       small.layerIndices,
       small.config.numHiddenLayers,
-      { mode: 'elo' },
+      { mode: 'elo', ...(emb ? { trainEmbeddings: true } : {}) },
+      small.config.tieWordEmbeddings,
     );
     const r = await train(small, { ...plan, trainable }, steps, c.peakLr, c.seed, c);
     const trained = path.join(work, 'trained');
@@ -150,13 +157,13 @@ export async function eloRun(
     await saveModelFolder(small, trained, { rawConfig, sideFilesFrom: detached });
     small.dispose();
     const mergedDir = path.join(work, 'merged');
-    await reintegrate(c.baseDir, trained, mergedDir);
+    await reintegrate(c.baseDir, trained, mergedDir, { includeNonLayer: emb });
     const merged = await loadModelFolder(mergedDir);
     const wallMs = performance.now() - t0;
     const bpb = await evalBpb(merged, c);
-    c.log(`${methodLabel(plan)} ${steps} steps: ${(wallMs / 1000).toFixed(1)} s, bpb ${fmt(bpb)}`);
+    c.log(`${label} ${steps} steps: ${(wallMs / 1000).toFixed(1)} s, bpb ${fmt(bpb)}`);
     const run: QualityRun = {
-      label: methodLabel(plan),
+      label,
       method: 'elo',
       layers: plan.layers,
       steps,
@@ -167,9 +174,17 @@ export async function eloRun(
       bpb,
     };
     if (opts.align) {
-      // Layer alignment: a brief full fine-tune of the merged model on the same mixed data.
+      // Layer alignment: a brief full fine-tune of the merged model on a small balanced set.
       const fullPlan = planFor(c.m, 'full', []);
-      const a = await train(merged, fullPlan, c.alignSteps, c.alignLr, c.seed + 1, c);
+      const a = await train(
+        merged,
+        fullPlan,
+        c.alignSteps,
+        c.alignLr,
+        c.seed + 1,
+        c,
+        c.alignTokens,
+      );
       const abpb = await evalBpb(merged, c);
       run.aligned = { steps: c.alignSteps, wallMs: a.trainMs, finalLoss: a.finalLoss, bpb: abpb };
       c.log(

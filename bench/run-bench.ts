@@ -153,10 +153,19 @@ async function main(): Promise<void> {
   }
 
   // 2 + 3 (quality).
+  // Alignment's set, as the pipeline makes it: the same sources and split, en:ko = 1:1, only
+  // the tokens the alignment steps consume.
+  const alignData = await benchData('data-align', {
+    target: TARGET,
+    seqLen: DEMO_MODEL.seqLen,
+    mix: { [SOURCE]: 1, [TARGET]: 1 },
+    tokenBudget: settings.quality.alignSteps * DEMO_MODEL.batchSize * DEMO_MODEL.seqLen,
+  });
   const ctx: QualityContext = {
     m: DEMO_MODEL,
     baseDir: base?.dir ?? '',
     tokens,
+    alignTokens: await trainTokens(alignData),
     eosTokenId: eos,
     evalSets,
     peakLr: settings.quality.peakLr,
@@ -175,12 +184,18 @@ async function main(): Promise<void> {
       const full = await inPlaceRun(ctx, 'full', [], S);
       const freeze = await inPlaceRun(ctx, 'freeze-tune', [0, n - 1], S);
       const elo = await eloRun(ctx, [0, n - 1], S, { align: true });
+      // DESIGN's switch: the same ELO with embeddings (and the tied head) unfrozen.
+      const eloEmb = await eloRun(ctx, [0, n - 1], S, { align: true, trainEmbeddings: true });
       // Equal wall-clock: full CP's wall time is the budget; ELO's includes its alignment.
       const budgetMs = full.wallMs;
-      const eloMsPerStep = elo.wallMs / S;
-      const eloSteps = Math.max(1, Math.floor((budgetMs - elo.aligned!.wallMs) / eloMsPerStep));
+      const fitted = (r: QualityRun) =>
+        Math.max(1, Math.floor((budgetMs - r.aligned!.wallMs) / (r.wallMs / S)));
       const freezeSteps = Math.max(1, Math.floor(budgetMs / (freeze.wallMs / S)));
-      const eloWc = await eloRun(ctx, [0, n - 1], eloSteps, { align: true });
+      const eloWc = await eloRun(ctx, [0, n - 1], fitted(elo), { align: true });
+      const eloEmbWc = await eloRun(ctx, [0, n - 1], fitted(eloEmb), {
+        align: true,
+        trainEmbeddings: true,
+      });
       const freezeWc = await inPlaceRun(ctx, 'freeze-tune', [0, n - 1], freezeSteps);
       ablationRuns.set('first+last', elo);
       return {
@@ -191,8 +206,8 @@ async function main(): Promise<void> {
         tokensPerStep: DEMO_MODEL.batchSize * DEMO_MODEL.seqLen,
         alignSteps: settings.quality.alignSteps,
         base: baseQ,
-        equalTokens: [full, freeze, elo],
-        equalWallClock: { budgetMs, runs: [full, freezeWc, eloWc] },
+        equalTokens: [full, freeze, elo, eloEmb],
+        equalWallClock: { budgetMs, runs: [full, freezeWc, eloWc, eloEmbWc] },
       };
     });
     await section('ablation quality', async () => {
@@ -449,7 +464,9 @@ async function main(): Promise<void> {
       speedup: headline ? { measured: headline.measured, ideal: headline.ideal } : null,
       base: quality?.base.bpb ?? null,
       fullCp: wc?.[0]?.bpb ?? null,
-      eloAligned: wc?.[2]?.aligned?.bpb ?? null,
+      elo: (wc ?? [])
+        .slice(2)
+        .flatMap((x) => (x.aligned ? [{ label: x.label, aligned: x.aligned.bpb }] : [])),
       target: TARGET,
       source: SOURCE,
       orchestrationOverhead: orchestration?.overhead ?? null,

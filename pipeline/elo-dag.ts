@@ -48,6 +48,11 @@ function alignData(
   };
 }
 
+function withoutSelection(t: TrainSettings): TrainSettings {
+  const { trainEmbeddings: _e, trainHead: _h, ...rest } = t;
+  return rest;
+}
+
 export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
   const nodes: DagNode[] = [
     { id: 'import-base', stage: 'import-model', params: { source: c.baseModel } },
@@ -127,7 +132,8 @@ export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
       {
         id: 'full-cp',
         stage: 'train',
-        params: { mode: 'full', ...trainParams(c, c.elo.train, c.fullCp) },
+        // Which non-layer weights ELO unfroze means nothing to a run that trains them all.
+        params: { mode: 'full', ...trainParams(c, withoutSelection(c.elo.train), c.fullCp) },
         needs: { model: 'import-base.model', data: 'prepare-data.data' },
       },
       {

@@ -6,7 +6,7 @@ const input: TargetInput = {
   speedup: { measured: 4.6, ideal: 5 },
   base: { ko: 3.0, en: 2.0 },
   fullCp: { ko: 2.0, en: 2.2 },
-  eloAligned: { ko: 2.0, en: 2.1 },
+  elo: [{ label: 'elo {0,7}', aligned: { ko: 2.0, en: 2.1 } }],
   target: 'ko',
   source: 'en',
   orchestrationOverhead: 0.05,
@@ -27,7 +27,7 @@ describe('bench targets', () => {
     const r = byId({
       ...input,
       speedup: { measured: 4.4, ideal: 5 },
-      eloAligned: { ko: 2.001, en: 2.11 },
+      elo: [{ label: 'elo {0,7}', aligned: { ko: 2.001, en: 2.11 } }],
       orchestrationOverhead: 0.051,
     });
     assert.deepEqual(Object.values(r), [false, false, false, false]);
@@ -36,12 +36,36 @@ describe('bench targets', () => {
   it('no English regression allowed when full CP has none', () => {
     assert.equal(allowedRegression(-0.3), 0);
     assert.equal(allowedRegression(0.3), 0.15);
-    const r = byId({ ...input, fullCp: { ko: 2.0, en: 1.9 }, eloAligned: { ko: 1.9, en: 2.01 } });
+    const r = byId({
+      ...input,
+      fullCp: { ko: 2.0, en: 1.9 },
+      elo: [{ label: 'elo {0,7}', aligned: { ko: 1.9, en: 2.01 } }],
+    });
     assert.equal(r['source-regression'], false);
   });
 
+  it('judges every ELO variant on its own row', () => {
+    const rows = judgeTargets({
+      ...input,
+      elo: [
+        { label: 'elo {0,7}', aligned: { ko: 2.1, en: 2.05 } },
+        { label: 'elo {0,7} +emb', aligned: { ko: 1.9, en: 2.15 } },
+      ],
+    }).filter((r) => r.variant);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.variant, r.met]),
+      [
+        ['target-bpb', 'elo {0,7}', false],
+        ['source-regression', 'elo {0,7}', true],
+        ['target-bpb', 'elo {0,7} +emb', true],
+        ['source-regression', 'elo {0,7} +emb', false],
+      ],
+    );
+    assert.match(rows[2]!.measured, /^elo \{0,7\} \+emb \+ alignment 1\.900 vs full CP 2\.000/);
+  });
+
   it('reports unmeasured targets as null, not as met or missed', () => {
-    const r = byId({ ...input, speedup: null, fullCp: null, orchestrationOverhead: null });
+    const r = byId({ ...input, speedup: null, elo: [], orchestrationOverhead: null });
     assert.deepEqual(Object.values(r), [null, null, null, null]);
   });
 });

@@ -128,7 +128,10 @@ describe('run config and the ELO DAG', () => {
   it('adds the baselines: full-cp with ELO’s token budget, freeze-tune of λ in place', async () => {
     const { dag } = await dagOf({
       ...minimal,
-      elo: { layers: [1, -2], train: { steps: 7, batchSize: 3, seqLen: 64, lr: 0.01 } },
+      elo: {
+        layers: [1, -2],
+        train: { steps: 7, batchSize: 3, seqLen: 64, lr: 0.01, trainEmbeddings: true },
+      },
       baselines: ['full-cp', 'freeze-tune'],
       fullCp: { lr: 0.001 },
       align: { steps: 0 },
@@ -145,6 +148,7 @@ describe('run config and the ELO DAG', () => {
       batchSize: 3,
       lr: 0.001,
     });
+    // freeze-tune trains what ELO trains (λ and, here, the embeddings) in place.
     assert.deepEqual(node('freeze-tune').params, {
       mode: 'freeze-tune',
       layers: [1, -2],
@@ -152,6 +156,7 @@ describe('run config and the ELO DAG', () => {
       steps: 7,
       batchSize: 3,
       lr: 0.01,
+      trainEmbeddings: true,
     });
     assert.deepEqual(node('report').needs, {
       evalBase: 'evaluate-base.metrics',
