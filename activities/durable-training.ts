@@ -100,7 +100,10 @@ export interface StepReport {
  * `rethrowIfStopped` then turns a stopped loop back into the CancelledFailure, so the attempt is
  * resolved as cancelled and retried elsewhere on worker shutdown.
  */
-export function trainingHooks<S extends StageDef>(ctx: StageContext<S>) {
+export function trainingHooks<S extends StageDef>(
+  ctx: StageContext<S>,
+  opts: { totalSteps?: number } = {},
+) {
   let lastCheckpoint: { uri: string; step: number } | undefined;
   let lastStep: StepReport | undefined;
   const report = () =>
@@ -110,6 +113,7 @@ export function trainingHooks<S extends StageDef>(ctx: StageContext<S>) {
       tokens: lastStep.tokens,
       loss: lastStep.loss,
       tokensPerSec: lastStep.tokensPerSec,
+      ...(opts.totalSteps !== undefined ? { totalSteps: opts.totalSteps } : {}),
       ...(lastCheckpoint ? { lastCheckpoint } : {}),
     });
   return {

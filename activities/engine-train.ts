@@ -28,7 +28,7 @@ export const trainWithEngine = implementStage(engineTrain, async (ctx) => {
     if (shardFiles.length === 0)
       throw new Error(`no .bin shards under "${prefix}" in ${ctx.inputs.shards.uri}`);
 
-    const hooks = trainingHooks(ctx);
+    const hooks = trainingHooks(ctx, { totalSteps: p.train.totalSteps });
     const outputDir = path.join(work, 'out');
     const result = await runTrainJobInWorker(
       {

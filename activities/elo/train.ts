@@ -13,11 +13,11 @@ import {
   type LlamaConfig,
 } from '../../engine/index.js';
 import { runTrainJobInWorker, type TrainJob } from '../../engine/train/train-job.js';
-import type { StepInfo } from '../../engine/train/trainer.js';
 import { HfModelFolder, HfTokenizer } from '../../formats/index.js';
 import { trainStage, type TrainParams } from '../../pipeline/stages/elo.js';
 import type { TrainingRun } from '../../reports/report-data.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { trainingHooks } from '../durable-training.js';
 import { implementStage } from '../stage-activity.js';
 import { readShardList, TOKENIZER_DIR } from './data-artifact.js';
 import { fetchRef, producerOf, withScratch } from './scratch.js';
@@ -172,18 +172,7 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
         ? (await loadCurve(ctx.store, curves, from)).filter((c) => c.step <= from)
         : [];
     };
-    let lastCheckpoint: { uri: string; step: number } | undefined;
-    let lastStep: StepInfo | undefined;
-    const report = () =>
-      lastStep &&
-      ctx.progress({
-        step: lastStep.step,
-        tokens: lastStep.tokens,
-        loss: lastStep.loss,
-        tokensPerSec: lastStep.tokensPerSec,
-        totalSteps: p.steps,
-        ...(lastCheckpoint ? { lastCheckpoint } : {}),
-      });
+    const hooks = trainingHooks(ctx, { totalSteps: p.steps });
     const curveWrites: Promise<unknown>[] = [];
     let peakTensorBytes = 0;
     let rssBytes = 0;
@@ -198,12 +187,10 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
           loss: info.loss,
           ms: info.timings.stepMs,
         });
-        lastStep = info;
-        report();
+        hooks.onStep(info);
       },
       onCheckpoint: (key, step) => {
-        lastCheckpoint = { uri: ctx.store.uriFor(key), step };
-        report(); // a retry resumes from the checkpoint the last heartbeat names: name it now
+        hooks.onCheckpoint(key, step);
         curveWrites.push(
           (async () => {
             const before = await earlierCurve();
@@ -218,7 +205,7 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
     });
     await Promise.all(curveWrites);
     // The trainer wrote a checkpoint at this step; the next attempt resumes there.
-    if (result.stopped) throw ctx.signal.reason;
+    hooks.rethrowIfStopped(result);
     // A resumed run: the curve up to the resume point comes from the checkpoint it resumed.
     const full = [...(await earlierCurve()), ...curve];
 
