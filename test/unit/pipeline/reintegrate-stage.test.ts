@@ -15,6 +15,7 @@ import type { ArtifactRef } from '../../../storage/artifact-ref.js';
 import type { ArtifactStore } from '../../../storage/artifact-store.js';
 import { openStore } from '../../../storage/open-store.js';
 import { tinyBaseModel } from '../../support/elo-fixtures.js';
+import { stageInput } from '../../support/stage-input.js';
 
 /** Overwrites the first bytes of a tensor's data in place: a "trained" value. */
 async function perturb(file: string, tensor: string): Promise<void> {
@@ -59,18 +60,15 @@ describe('reintegrate stage', () => {
         meta: { nonLayerTrained },
       });
     const merge = async (trained: ArtifactRef): Promise<ArtifactRef> => {
-      const input: StageActivityInput = {
-        run: {
-          runName: 'unit',
-          workflowId: 'unit',
-          workflowRunId: '0123456789abcdef',
-          dagName: 'unit',
-          storeUri: store.rootUri,
+      const input = stageInput(
+        store.rootUri,
+        `merge-${trained.meta['nonLayerTrained']}`,
+        {},
+        {
+          base,
+          trained,
         },
-        nodeId: `merge-${trained.meta['nonLayerTrained']}`,
-        params: {},
-        inputs: { base, trained },
-      };
+      );
       const env = new MockActivityEnvironment({ attempt: 1 });
       const r: StageActivityResult = await env.run(
         (i: StageActivityInput) =>

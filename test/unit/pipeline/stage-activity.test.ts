@@ -13,6 +13,7 @@ import { demoTrain } from '../../../pipeline/stages/demo.js';
 import type { StageActivityInput, StageActivityResult } from '../../../pipeline/stage-call.js';
 import type { ArtifactStore } from '../../../storage/artifact-store.js';
 import { openStore } from '../../../storage/open-store.js';
+import { stageInput } from '../../support/stage-input.js';
 
 describe('stage activity wrapper', () => {
   let dir: string;
@@ -26,18 +27,8 @@ describe('stage activity wrapper', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const input = (nodeId: string, params: unknown, inputs = {}): StageActivityInput => ({
-    run: {
-      runName: 'unit',
-      workflowId: 'unit',
-      workflowRunId: '0123456789abcdef',
-      dagName: 'unit',
-      storeUri: store.rootUri,
-    },
-    nodeId,
-    params,
-    inputs,
-  });
+  const input = (nodeId: string, params: unknown, inputs = {}): StageActivityInput =>
+    stageInput(store.rootUri, nodeId, params, inputs);
   const run = (
     impl: StageImplementation,
     args: StageActivityInput,
