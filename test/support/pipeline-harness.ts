@@ -106,11 +106,11 @@ export async function readText(store: ArtifactStore, uri: string): Promise<strin
   return (await store.readFile(store.keyOf(uri), 'text.txt')).toString('utf8');
 }
 
-/** Polls `probe` until it returns a value (not undefined) or `ms` pass. */
+/** Polls `probe` until it returns a value (not undefined) or `ms` pass: a ceiling for a state the test makes certain, generous for loaded CI machines, never a speed limit. */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  ms = 20_000,
+  ms = 120_000,
 ): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
