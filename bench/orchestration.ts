@@ -90,7 +90,7 @@ export async function measureOrchestration(
     const K = job.train.checkpointEvery;
     // Round 0 warms up every side (first XNNPACK operators, the worker's first workflow task)
     // with a short run of the same shape: the measured rounds then pay only per-run costs.
-    const warmUpSteps = Math.min(job.train.totalSteps, 2 * K);
+    const warmUpSteps = Math.min(job.train.totalSteps, K);
     const trainFor = (r: number): TrainJob['train'] =>
       r > 0
         ? job.train

@@ -173,7 +173,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
         [
           'processes',
           r.mode === 'full'
-            ? 'the quality section runs in a second process next to the other sections (the machine is shared anyway; speed ratios are interleaved within one process)'
+            ? 'the quality section runs in a second process next to the speed and engine sections (speed ratios are interleaved within one process, so load falls on every method alike); checkpoint throughput and orchestration run after it, alone'
             : 'one process',
         ],
         [
@@ -350,7 +350,12 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
       `Steady state vs per-run cost: a training step in the second half of the run in a worker thread (as the stage runs it) took ${fx(o.perStep.threadMs.median, 0)} ms against ${fx(o.perStep.directMs.median, 0)} ms in the calling thread (${signedPct(o.perStep.overhead)}); outside the steps the pipeline run spent ${fx(o.fixedMs.pipeline / 1000, 1)} s against ${fx(o.fixedMs.direct / 1000, 1)} s direct (copies of the inputs out of the store, thread start with its own backend initialisation and WASM compilation, model and data loading, the slower first steps of fresh kernels, the output commit, scheduling). ` +
         (o.stepsFor5Percent === null
           ? 'The per-step overhead alone is above 5%, so no run length brings the total under 5%.'
-          : `At these figures the whole-run overhead falls to 5% from about ${o.stepsFor5Percent} steps.`),
+          : `At these figures the whole-run overhead falls to 5% from about ${o.stepsFor5Percent} steps.`) +
+        (o.temporalOverhead < 0 ||
+        o.workerThreadOverhead < 0 ||
+        o.fixedMs.pipeline < o.fixedMs.direct
+          ? ' A negative part (a run that got faster by going through more machinery) means that part is smaller than this machine’s run-to-run spread (the min–max ranges above): this run does not resolve it.'
+          : ''),
     );
   }
   const c = r.overhead.checkpointDetail;

@@ -231,6 +231,15 @@ async function main(): Promise<void> {
     measureMatmul();
   }
 
+  // The quality child is done before checkpoints and orchestration start: they compare wall
+  // times of whole runs, which a second process's changing load would swamp.
+  if (qualityChild) {
+    const part = await qualityChild;
+    quality = part.quality;
+    for (const [k, v] of part.ablationRuns) ablationRuns.set(k, v);
+    errors.push(...part.errors);
+  }
+
   // 5b: checkpoint throughput, file:// and S3.
   const ckptModel: BenchModel = values.full ? LLM_LIKE_MODEL : DEMO_MODEL;
   const checkpointDetail: BenchResults['overhead']['checkpointDetail'] = {
@@ -320,13 +329,6 @@ async function main(): Promise<void> {
         })
       : null;
   await rm(detachedDir, { recursive: true, force: true });
-
-  if (qualityChild) {
-    const part = await qualityChild;
-    quality = part.quality;
-    for (const [k, v] of part.ablationRuns) ablationRuns.set(k, v);
-    errors.push(...part.errors);
-  }
 
   // Assemble.
   const record = (modelKey: 'demo' | 'llmLike', r: SpeedRun): RunRecord => {
