@@ -40,7 +40,7 @@ import { prettierFormat, renderDocs } from './render-docs.js';
 import type { BenchResults, RunRecord, SpeedupRecord } from './results.js';
 import { measureSpeed, type MethodRequest, type SpeedRun } from './speed.js';
 import { ratioOfMedians } from './summary.js';
-import { judgeTargets } from './targets.js';
+import { judgeTargets, targetInputOf } from './targets.js';
 
 const SECTIONS = ['speed', 'quality', 'engine', 'checkpoint', 'orchestration'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -417,7 +417,6 @@ async function main(): Promise<void> {
           blas: blas ?? { available: false, reason: 'section failed' },
         }
       : null;
-  const wc = quality?.equalWallClock.runs;
   const mbps = (c: typeof checkpointDetail.file) =>
     c ? { save: c.saveMBps.median, restore: c.restoreMBps.median } : null;
   machine.loadAverage.end = os.loadavg();
@@ -462,19 +461,10 @@ async function main(): Promise<void> {
       orchestrationDetail: orchestration,
       checkpointDetail,
     },
-    targets: judgeTargets({
-      speedup: headline ? { measured: headline.measured, ideal: headline.ideal } : null,
-      base: quality?.base.bpb ?? null,
-      fullCp: wc?.[0]?.bpb ?? null,
-      elo: (wc ?? [])
-        .slice(2)
-        .flatMap((x) => (x.aligned ? [{ label: x.label, aligned: x.aligned.bpb }] : [])),
-      target: TARGET,
-      source: SOURCE,
-      orchestrationOverhead: orchestration?.overhead ?? null,
-    }),
+    targets: [],
     errors,
   };
+  results.targets = judgeTargets(targetInputOf(results));
   const dir = path.join(projectRoot, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const host = machine.hostname.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase();

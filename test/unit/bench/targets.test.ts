@@ -49,8 +49,9 @@ describe('bench targets', () => {
       ...input,
       elo: [
         { label: 'elo {0,7}', aligned: { ko: 2.1, en: 2.05 } },
-        { label: 'elo {0,7} +emb', aligned: { ko: 1.9, en: 2.15 } },
+        { label: 'elo {0,7} +emb', aligned: { ko: 1.9, en: 2.15 }, wallMs: 186_700 },
       ],
+      budgetMs: 155_500,
     }).filter((r) => r.variant);
     assert.deepEqual(
       rows.map((r) => [r.id, r.variant, r.met]),
@@ -62,6 +63,8 @@ describe('bench targets', () => {
       ],
     );
     assert.match(rows[2]!.measured, /^elo \{0,7\} \+emb \+ alignment 1\.900 vs full CP 2\.000/);
+    assert.match(rows[2]!.measured, /used 186\.7 s of the 155\.5 s budget$/);
+    assert.doesNotMatch(rows[0]!.measured, /budget/);
   });
 
   it('reports unmeasured targets as null, not as met or missed', () => {
