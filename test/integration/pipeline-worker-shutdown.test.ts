@@ -124,4 +124,59 @@ describe('graceful worker shutdown (real worker processes, real Temporal server)
       { role: 'cpu' },
     );
   });
+
+  it('Ctrl-C on `elo worker`: the CLI waits for the worker’s graceful shutdown and exits 0', async () => {
+    const { uri } = await h.fileStore();
+    const queues = h.queues('ctrl-c');
+    const runName = uniqueName('ctrl-c');
+    await h.withWorkers(
+      queues,
+      async () => {
+        // Its own process group, as a terminal's foreground job: Ctrl-C signals the whole group.
+        const cli = spawn(
+          process.execPath,
+          [path.join(projectRoot, 'dist', 'cli', 'main.js'), 'worker', '--queues', 'gpu'],
+          {
+            env: {
+              ...process.env,
+              TEMPORAL_ADDRESS: temporalAddress(),
+              ELO_CPU_QUEUE: queues.cpu,
+              ELO_GPU_QUEUE: queues.gpu,
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: true,
+          },
+        );
+        children.push(cli);
+        let output = '';
+        cli.stdout.on('data', (d: Buffer) => (output += d.toString()));
+        cli.stderr.on('data', (d: Buffer) => (output += d.toString()));
+        const handle = await h.start({
+          runName,
+          storeUri: uri,
+          taskQueues: queues,
+          dag: trainingDag(15),
+        });
+        const seen = await waitFor('training under way', async () => {
+          const node = (await describeRun(h.client, runName)).nodes[0];
+          return (node?.live?.progress?.step ?? 0) >= CHECKPOINT_EVERY + 5 ? node : undefined;
+        });
+        process.kill(-cli.pid!, 'SIGINT');
+        const [code] = (await once(cli, 'exit')) as [number | null];
+        assert.equal(code, 0, output);
+
+        // The attempt was handed back with a checkpoint: another worker finishes from there.
+        const second = await startGpuWorker(queues);
+        children.push(second);
+        const train = (await handle.result()).nodes[0];
+        assert.equal(train?.attempts, 2);
+        const resumed = train?.metrics['resumedFromStep'] ?? 0;
+        const seenStep = seen.live?.progress?.step ?? 0;
+        assert.ok(resumed >= seenStep && resumed < STEPS, `resumed ${resumed}, seen ${seenStep}`);
+        second.kill('SIGTERM');
+        await once(second, 'exit');
+      },
+      { role: 'cpu' },
+    );
+  });
 });
