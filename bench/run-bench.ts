@@ -479,7 +479,9 @@ async function main(): Promise<void> {
     log(`docs: ${written.join(', ')}`);
   }
   for (const t of results.targets)
-    log(`${t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS'} ${t.target}: ${t.measured}`);
+    log(
+      `${t.unresolved ? 'OPEN' : t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS'} ${t.target}: ${t.measured}`,
+    );
   if (errors.length) process.exitCode = 1;
 }
 

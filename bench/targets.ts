@@ -15,6 +15,12 @@ export interface TargetInput {
   target: string;
   source: string;
   orchestrationOverhead: number | null;
+  /**
+   * Pipeline vs direct at the rounds' extremes (fastest pipeline / slowest direct - 1, and the
+   * other way round): with few minute-long rounds on a shared machine, the median alone can land
+   * either side of 5% by chance.
+   */
+  orchestrationRange?: { best: number; worst: number };
 }
 
 export interface TargetResult {
@@ -24,7 +30,9 @@ export interface TargetResult {
   target: string;
   /** A sentence with the measured figures. */
   measured: string;
-  met: boolean | null; // null: not measured in this run
+  met: boolean | null; // null: not measured in this run, or not resolved by it
+  /** Measured, but the run-to-run spread spans the target: neither met nor missed. */
+  unresolved?: true;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -87,13 +95,26 @@ export function judgeTargets(i: TargetInput): TargetResult[] {
     out.push({ id: 'target-bpb', target: targetText, measured: 'not measured', met: null });
     out.push({ id: 'source-regression', target: sourceText, measured: 'not measured', met: null });
   }
-  out.push({
-    id: 'orchestration-overhead',
-    target: 'orchestration overhead <= 5%',
-    measured: i.orchestrationOverhead === null ? 'not measured' : pct(i.orchestrationOverhead),
-    met: i.orchestrationOverhead === null ? null : i.orchestrationOverhead <= 0.05,
-  });
+  out.push(judgeOverhead(i.orchestrationOverhead, i.orchestrationRange));
   return out;
+}
+
+function judgeOverhead(
+  median: number | null,
+  range: TargetInput['orchestrationRange'],
+): TargetResult {
+  const base = { id: 'orchestration-overhead', target: 'orchestration overhead <= 5%' };
+  if (median === null) return { ...base, measured: 'not measured', met: null };
+  if (!range) return { ...base, measured: pct(median), met: median <= 0.05 };
+  const measured = `${pct(median)} (median); ${pct(range.best)} to ${pct(range.worst)} at the rounds' extremes`;
+  if (range.worst <= 0.05) return { ...base, measured, met: true };
+  if (range.best > 0.05) return { ...base, measured, met: false };
+  return {
+    ...base,
+    measured: `${measured}: the run-to-run spread spans the 5% line`,
+    met: null,
+    unresolved: true,
+  };
 }
 
 function signed(x: number): string {
@@ -110,6 +131,7 @@ export function targetInputOf(
 ): TargetInput {
   const q = r.quality;
   const wc = q?.equalWallClock.runs ?? [];
+  const o = r.overhead.orchestrationDetail;
   return {
     speedup: r.speedup ? { measured: r.speedup.measured, ideal: r.speedup.ideal } : null,
     base: q?.base.bpb ?? null,
@@ -125,5 +147,13 @@ export function targetInputOf(
     target: q?.target ?? 'target',
     source: q?.source ?? 'source',
     orchestrationOverhead: r.overhead.orchestration,
+    ...(o
+      ? {
+          orchestrationRange: {
+            best: o.pipelineMs.min / o.directMs.max - 1,
+            worst: o.pipelineMs.max / o.directMs.min - 1,
+          },
+        }
+      : {}),
   };
 }

@@ -67,6 +67,21 @@ describe('bench targets', () => {
     assert.doesNotMatch(rows[0]!.measured, /budget/);
   });
 
+  it('orchestration overhead: met or missed only when the rounds agree', () => {
+    const judge = (best: number, worst: number) =>
+      judgeTargets({
+        ...input,
+        orchestrationOverhead: 0.01,
+        orchestrationRange: { best, worst },
+      }).find((t) => t.id === 'orchestration-overhead')!;
+    assert.equal(judge(-0.02, 0.04).met, true);
+    assert.equal(judge(0.06, 0.2).met, false);
+    const open = judge(-0.16, 0.18);
+    assert.equal(open.met, null);
+    assert.equal(open.unresolved, true);
+    assert.match(open.measured, /1\.0% \(median\); -16\.0% to 18\.0% .*spans the 5% line/);
+  });
+
   it('reports unmeasured targets as null, not as met or missed', () => {
     const r = byId({ ...input, speedup: null, elo: [], orchestrationOverhead: null });
     assert.deepEqual(Object.values(r), [null, null, null, null]);
