@@ -97,7 +97,10 @@ describe('run report', () => {
     const md = await readFile(path.join(dir, REPORT_FILES.markdown), 'utf8');
     assert.match(md, /ELO trained 2\.50× faster/);
     // The report is the last node: it says when it was written, not "running".
-    assert.match(md, /started 2026-11-28T00:59:00\.000Z · report written 2026-11-28T01:03:00\.000Z/);
+    assert.match(
+      md,
+      /started 2026-11-28T00:59:00\.000Z · report written 2026-11-28T01:03:00\.000Z/,
+    );
     assert.doesNotMatch(md, /running/);
     assert.match(md, /\| ko \| validation \| elo\+align \| 5,000 \| .* \| 1\.9000 \| -24\.0% \|/);
     assert.match(md, /\| elo-pretrain \| elo \| 0, 3 \| 65,536 \| 20\.0 s \| 3277 \|/);
