@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -9,13 +9,13 @@ import { saveModelFolder } from '../../engine/io/hf-folder.js';
 import { tinyConfig } from '../../engine/model/config.js';
 import { LlamaModel } from '../../engine/model/llama-model.js';
 import { TokenShardWriter } from '../../formats/index.js';
-import { projectRoot } from '../../infra/project-paths.js';
 import type { DagSpec } from '../../pipeline/dag.js';
 import { describeRun } from '../../pipeline/describe-run.js';
 import { historyToTimeline } from '../../pipeline/timeline.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';
-import { temporalAddress, uniqueName } from '../support/servers.js';
+import { uniqueName } from '../support/servers.js';
 
 const EVERY = 10;
 const STEPS = 120;
@@ -58,34 +58,6 @@ function dag(modelUri: string, shardsUri: string): DagSpec {
       },
     ],
   };
-}
-
-async function startGpuWorker(
-  queues: { cpu: string; gpu: string },
-  failpoints = '',
-): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'workers', 'gpu.js')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporalAddress(),
-      ELO_CPU_QUEUE: queues.cpu,
-      ELO_GPU_QUEUE: queues.gpu,
-      // The SIGKILL comes at an exact step (engine/train/failpoints.ts), not after a guessed
-      // delay: how fast 120 tiny steps run depends on the machine.
-      ELO_FAILPOINTS: failpoints,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('elo gpu worker:')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`gpu worker exited (${code}):\n${output}`)));
-  });
-  return child;
 }
 
 const modelBytes = (store: ArtifactStore, uri: string) =>
@@ -131,7 +103,11 @@ describe('kill and resume with the engine (real worker processes, real Temporal 
     await h.withWorkers(
       queues,
       async () => {
-        const first = await startGpuWorker(queues, `train.step=${KILL_AT}:kill`);
+        // The SIGKILL comes at an exact step (engine/train/failpoints.ts), not after a guessed
+        // delay: how fast 120 tiny steps run depends on the machine.
+        const first = await startGpuWorker(queues, {
+          ELO_FAILPOINTS: `train.step=${KILL_AT}:kill`,
+        });
         children.push(first);
         const handle = await h.start({
           runName,

@@ -7,6 +7,7 @@ import { projectRoot } from '../../infra/project-paths.js';
 import type { DagSpec } from '../../pipeline/dag.js';
 import { describeRun } from '../../pipeline/describe-run.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
 import { temporalAddress, uniqueName } from '../support/servers.js';
 
@@ -24,29 +25,6 @@ function trainingDag(stepDelayMs: number): DagSpec {
       },
     ],
   };
-}
-
-/** A real `gpu` worker process (dist/workers/gpu.js), polling this test's queues. */
-async function startGpuWorker(queues: { cpu: string; gpu: string }): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'workers', 'gpu.js')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporalAddress(),
-      ELO_CPU_QUEUE: queues.cpu,
-      ELO_GPU_QUEUE: queues.gpu,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (output.includes('elo gpu worker:')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`gpu worker exited (${code}):\n${output}`)));
-  });
-  return child;
 }
 
 async function weights(store: ArtifactStore, uri: string): Promise<Buffer> {
