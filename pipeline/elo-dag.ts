@@ -98,79 +98,67 @@ export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
     evalElo: 'evaluate-elo.metrics',
     trainElo: 'elo-pretrain.metrics',
   };
+  /** A training node and the evaluation of its model, both wired into the report. */
+  const trainAndEvaluate = (
+    train: {
+      id: string;
+      role: string;
+      params: Record<string, unknown>;
+      needs: Record<string, string>;
+    },
+    evaluation: { id: string; role: string; label: string },
+  ) => {
+    nodes.push(
+      { id: train.id, stage: 'train', params: train.params, needs: train.needs },
+      {
+        id: evaluation.id,
+        stage: 'evaluate',
+        params: evalParams(c, evaluation.label),
+        needs: { model: `${train.id}.model`, data: 'prepare-data.data' },
+      },
+    );
+    report[train.role] = `${train.id}.metrics`;
+    report[evaluation.role] = `${evaluation.id}.metrics`;
+  };
+  const fromBase = { model: 'import-base.model', data: 'prepare-data.data' };
   if (c.align.steps > 0) {
     const { data: alignDataSettings, ...alignTrain } = c.align;
     const alignParams = { mode: 'full', ...trainParams(c, alignTrain) };
-    nodes.push(
-      {
-        id: 'prepare-align-data',
-        stage: 'prepare-data',
-        params: { data: alignData(c, alignDataSettings, alignParams) },
-        needs: c.dataParams['tokenizer'] ? {} : { tokenizer: 'import-base.model' },
-      },
+    nodes.push({
+      id: 'prepare-align-data',
+      stage: 'prepare-data',
+      params: { data: alignData(c, alignDataSettings, alignParams) },
+      needs: c.dataParams['tokenizer'] ? {} : { tokenizer: 'import-base.model' },
+    });
+    trainAndEvaluate(
       {
         id: 'align',
-        stage: 'train',
+        role: 'trainAlign',
         params: alignParams,
         needs: { model: 'reintegrate.model', data: 'prepare-align-data.data' },
       },
-      {
-        id: 'evaluate-elo-align',
-        stage: 'evaluate',
-        params: evalParams(c, 'elo+align'),
-        needs: { model: 'align.model', data: 'prepare-data.data' },
-      },
+      { id: 'evaluate-elo-align', role: 'evalEloAlign', label: 'elo+align' },
     );
-    Object.assign(report, {
-      evalEloAlign: 'evaluate-elo-align.metrics',
-      trainAlign: 'align.metrics',
-    });
   }
   if (c.baselines.includes('full-cp')) {
-    // Same data and the same token budget as ELO: its steps, batch and sequence length.
-    nodes.push(
-      {
-        id: 'full-cp',
-        stage: 'train',
-        // Which non-layer weights ELO unfroze means nothing to a run that trains them all.
-        params: { mode: 'full', ...trainParams(c, withoutSelection(c.elo.train), c.fullCp) },
-        needs: { model: 'import-base.model', data: 'prepare-data.data' },
-      },
-      {
-        id: 'evaluate-full-cp',
-        stage: 'evaluate',
-        params: evalParams(c, 'full-cp'),
-        needs: { model: 'full-cp.model', data: 'prepare-data.data' },
-      },
+    // Same data and the same token budget as ELO: its steps, batch and sequence length. Which
+    // non-layer weights ELO unfroze means nothing to a run that trains them all.
+    const params = { mode: 'full', ...trainParams(c, withoutSelection(c.elo.train), c.fullCp) };
+    trainAndEvaluate(
+      { id: 'full-cp', role: 'trainFullCp', params, needs: fromBase },
+      { id: 'evaluate-full-cp', role: 'evalFullCp', label: 'full-cp' },
     );
-    Object.assign(report, {
-      evalFullCp: 'evaluate-full-cp.metrics',
-      trainFullCp: 'full-cp.metrics',
-    });
   }
   if (c.baselines.includes('freeze-tune')) {
-    nodes.push(
-      {
-        id: 'freeze-tune',
-        stage: 'train',
-        params: {
-          mode: 'freeze-tune',
-          layers: c.elo.layers,
-          ...trainParams(c, c.elo.train, c.freezeTune),
-        },
-        needs: { model: 'import-base.model', data: 'prepare-data.data' },
-      },
-      {
-        id: 'evaluate-freeze-tune',
-        stage: 'evaluate',
-        params: evalParams(c, 'freeze-tune'),
-        needs: { model: 'freeze-tune.model', data: 'prepare-data.data' },
-      },
+    const params = {
+      mode: 'freeze-tune',
+      layers: c.elo.layers,
+      ...trainParams(c, c.elo.train, c.freezeTune),
+    };
+    trainAndEvaluate(
+      { id: 'freeze-tune', role: 'trainFreezeTune', params, needs: fromBase },
+      { id: 'evaluate-freeze-tune', role: 'evalFreezeTune', label: 'freeze-tune' },
     );
-    Object.assign(report, {
-      evalFreezeTune: 'evaluate-freeze-tune.metrics',
-      trainFreezeTune: 'freeze-tune.metrics',
-    });
   }
   nodes.push({
     id: 'report',
