@@ -6,6 +6,7 @@ import { stageCatalog } from '../pipeline/catalog.js';
 import { DagSpecSchema, validateDag, type DagSpec } from '../pipeline/dag.js';
 import { buildDag } from '../pipeline/elo-dag.js';
 import { loadRunConfig } from '../pipeline/run-config.js';
+import type { RunRequest } from '../pipeline/run-client.js';
 import { UsageError } from './errors.js';
 
 export interface RunSource {
@@ -17,6 +18,22 @@ export interface RunSource {
   targetLanguage?: string;
   baseModel?: string;
   maxParallel?: number;
+}
+
+/** The start request for a loaded source: its DAG, config and search-attribute values. */
+export function runRequestOf(
+  s: RunSource,
+  opts: Pick<RunRequest, 'storeUri' | 'taskQueues' | 'useCache'>,
+): RunRequest {
+  return {
+    runName: s.runName,
+    dag: s.dag,
+    config: s.config,
+    ...opts,
+    ...(s.maxParallel ? { maxParallel: s.maxParallel } : {}),
+    ...(s.targetLanguage ? { targetLanguage: s.targetLanguage } : {}),
+    ...(s.baseModel ? { baseModel: s.baseModel } : {}),
+  };
 }
 
 async function isDagSpec(file: string): Promise<unknown> {

@@ -11,7 +11,7 @@ import type { DevServer } from '../../infra/temporal-dev-server.js';
 import { startRun } from '../../pipeline/run-client.js';
 import { printOutcome } from './runs.js';
 import { storeUriOf, taskQueues, withClient } from '../client.js';
-import { loadRunSource } from '../run-source.js';
+import { loadRunSource, runRequestOf } from '../run-source.js';
 import { watchRun } from '../watch.js';
 import { spawnWorker, startLocalServer } from './services.js';
 
@@ -47,17 +47,14 @@ export function registerDemoCommand(program: Command): void {
         await withClient(async (client) => {
           const store = s.store ?? process.env['ELO_STORE'] ?? path.join(projectRoot, 'runs');
           try {
-            await startRun(client, {
-              runName: s.runName,
-              dag: s.dag,
-              storeUri: storeUriOf(store),
-              config: s.config,
-              taskQueues: taskQueues(),
-              useCache: opts.cache,
-              ...(s.maxParallel ? { maxParallel: s.maxParallel } : {}),
-              ...(s.targetLanguage ? { targetLanguage: s.targetLanguage } : {}),
-              ...(s.baseModel ? { baseModel: s.baseModel } : {}),
-            });
+            await startRun(
+              client,
+              runRequestOf(s, {
+                storeUri: storeUriOf(store),
+                taskQueues: taskQueues(),
+                useCache: opts.cache,
+              }),
+            );
             console.log(`run ${s.runName} started (store ${store}; worker log ${logFile})`);
           } catch (err) {
             // A demo still running (e.g. from an interrupted `npm start`): follow it.

@@ -7,7 +7,7 @@ import { formatTimeline, historyToTimeline } from '../../pipeline/timeline.js';
 import { printJson, storeUriOf, taskQueues, withClient } from '../client.js';
 import { UsageError } from '../errors.js';
 import { reportLocation, resultsTable } from '../results.js';
-import { loadRunSource } from '../run-source.js';
+import { loadRunSource, runRequestOf } from '../run-source.js';
 import { runLines, watchRun } from '../watch.js';
 
 /** `elo show --json`: stable field names (docs/elo-pipeline.md). */
@@ -120,17 +120,14 @@ export function registerRunsCommands(program: Command): void {
     .action(async (file: string, opts: { name?: string; watch?: boolean; cache: boolean }) => {
       const s = await loadRunSource(file, opts.name);
       await withClient(async (client) => {
-        const handle = await startRun(client, {
-          runName: s.runName,
-          dag: s.dag,
-          storeUri: storeUriOf(s.store ?? process.env['ELO_STORE']),
-          config: s.config,
-          taskQueues: taskQueues(),
-          useCache: opts.cache,
-          ...(s.maxParallel ? { maxParallel: s.maxParallel } : {}),
-          ...(s.targetLanguage ? { targetLanguage: s.targetLanguage } : {}),
-          ...(s.baseModel ? { baseModel: s.baseModel } : {}),
-        });
+        const handle = await startRun(
+          client,
+          runRequestOf(s, {
+            storeUri: storeUriOf(s.store ?? process.env['ELO_STORE']),
+            taskQueues: taskQueues(),
+            useCache: opts.cache,
+          }),
+        );
         console.log(handle.workflowId);
         if (!opts.watch) return;
         const d = await watchRun(client, handle.workflowId);

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import * as schedules from '../../pipeline/schedules.js';
 import { printJson, storeUriOf, taskQueues, withClient } from '../client.js';
 import { UsageError } from '../errors.js';
-import { loadRunSource } from '../run-source.js';
+import { loadRunSource, runRequestOf } from '../run-source.js';
 
 export function registerScheduleCommands(program: Command): void {
   const schedule = program.command('schedule').description('Temporal Schedules that start runs');
@@ -34,15 +34,13 @@ export function registerScheduleCommands(program: Command): void {
         await withClient((client) =>
           schedules.createPipelineSchedule(client, {
             scheduleId: id,
-            run: {
-              dag: s.dag,
-              storeUri: storeUriOf(s.store ?? process.env['ELO_STORE']),
-              config: s.config,
-              taskQueues: taskQueues(),
-              ...(s.maxParallel ? { maxParallel: s.maxParallel } : {}),
-              ...(s.targetLanguage ? { targetLanguage: s.targetLanguage } : {}),
-              ...(s.baseModel ? { baseModel: s.baseModel } : {}),
-            },
+            // Each scheduled run is named by the schedule, not by the config.
+            run: withoutRunName(
+              runRequestOf(s, {
+                storeUri: storeUriOf(s.store ?? process.env['ELO_STORE']),
+                taskQueues: taskQueues(),
+              }),
+            ),
             spec: opts['every']
               ? { intervals: [{ every: opts['every'] as string }] }
               : { cronExpressions: [opts['cron'] as string] },
@@ -97,4 +95,9 @@ export function registerScheduleCommands(program: Command): void {
         console.log(`schedule ${id}: ${name} done`);
       });
   }
+}
+
+function withoutRunName<T extends { runName: string }>(req: T): Omit<T, 'runName'> {
+  const { runName: _name, ...rest } = req;
+  return rest;
 }
