@@ -21,6 +21,24 @@ export default tseslint.config(
         },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
+      // no-floating-promises counts a promise pushed into an array as handled, yet nothing
+      // observes it until the array is awaited: a rejection in between is unhandled and ends the
+      // process (issue 14: a checkpoint's curve write killed the worker on every retry). Queue
+      // such writes with activities/write-queue.ts, or await them in one Promise.all.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'TSArrayType > TSTypeReference[typeName.name="Promise"]',
+          message:
+            'Promises parked in an array reject unhandled until awaited: use WriteQueue (activities/write-queue.ts) or one Promise.all.',
+        },
+        {
+          selector:
+            'TSTypeReference[typeName.name="Array"] > TSTypeParameterInstantiation > TSTypeReference[typeName.name="Promise"]',
+          message:
+            'Promises parked in an array reject unhandled until awaited: use WriteQueue (activities/write-queue.ts) or one Promise.all.',
+        },
+      ],
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },

@@ -31,6 +31,12 @@ export interface StageContext<S extends StageDef> {
    * re-run with other params or inputs must write elsewhere; a retry writes the same keys.
    */
   artifactKey(name: string): string;
+  /**
+   * `artifactKey(name)` plus this attempt (`…/<name>/<workflow run>-a<attempt>`), for artifacts a
+   * retry cannot reproduce byte for byte (they hold timings or the time of writing): an attempt
+   * that died after committing one must not make its successor's commit a conflict.
+   */
+  attemptKey(name: string): string;
   /** Progress as heartbeat details (kept a few hundred bytes); re-sent between calls. */
   progress(details: TrainingProgress): void;
   /** Details of the previous attempt's last heartbeat, if this is a retry. */
@@ -87,8 +93,9 @@ export function implementStage<S extends StageDef>(
           nodeId: input.nodeId,
           store,
           attempt,
-          artifactKey: (name) =>
-            `runs/${input.run.runName}/${input.nodeId}/${outputTag(input)}/${name}`,
+          artifactKey: (name) => artifactKey(input, name),
+          attemptKey: (name) =>
+            `${artifactKey(input, name)}/${input.run.workflowRunId.slice(0, 8)}-a${attempt}`,
           progress: (progress) => {
             checkProgressSize(stage, progress, details);
             last = progress;
@@ -127,6 +134,10 @@ function checkProgressSize(stage: StageDef, progress: unknown, details: StageFai
       details: [details],
     });
   }
+}
+
+function artifactKey(input: StageActivityInput, name: string): string {
+  return `runs/${input.run.runName}/${input.nodeId}/${outputTag(input)}/${name}`;
 }
 
 function outputTag(input: StageActivityInput): string {

@@ -20,6 +20,32 @@ import { StoreConfigError } from '../storage/errors.js';
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
 
+/**
+ * Exit codes of the commands that follow a run to its end (`run --watch`, `watch`, `demo`): 0 only
+ * when it completed; scripts can tell the other endings apart (docs/elo-pipeline.md).
+ */
+export const RUN_EXIT_CODES: Readonly<Record<string, number>> = {
+  FAILED: 3,
+  CANCELLED: 4,
+  TERMINATED: 5,
+  TIMED_OUT: 6,
+};
+
+/** A followed run ended otherwise than completed; its status picks the exit code. */
+export class RunNotCompletedError extends Error {
+  override readonly name = 'RunNotCompletedError';
+  readonly exitCode: number;
+  constructor(runName: string, status: string) {
+    super(`run ${runName} ended ${status.toLowerCase().replace('_', ' ')}`);
+    this.exitCode = RUN_EXIT_CODES[status] ?? EXIT_FAILURE;
+  }
+}
+
+/** Throws RunNotCompletedError unless the run completed. */
+export function throwUnlessCompleted(run: { runName: string; status: string }): void {
+  if (run.status !== 'COMPLETED') throw new RunNotCompletedError(run.runName, run.status);
+}
+
 /** Bad command-line input detected by a command itself. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -44,6 +70,7 @@ const BAD_INPUT = [
 ];
 
 export function exitCodeFor(err: unknown): number {
+  if (err instanceof RunNotCompletedError) return err.exitCode;
   return BAD_INPUT.some((cls) => err instanceof cls) ? EXIT_BAD_INPUT : EXIT_FAILURE;
 }
 

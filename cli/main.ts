@@ -39,7 +39,8 @@ export function buildProgram(): Command {
 async function run(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    // A command may have set its own status (`elo worker` passes its worker's on).
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has already printed its message (or the help / version).

@@ -54,9 +54,25 @@ export class StoreUnreachableError extends StoreError {
     readonly where: string,
     cause: string,
     hint: string,
+    /** A network failure that may pass (true), or refused credentials that will not (false). */
+    readonly transient = false,
   ) {
     super(`cannot reach the artifact store at ${where}: ${cause}. ${hint}`);
     this.name = 'StoreUnreachableError';
+  }
+}
+
+/** The store's disk is full: nothing half-written is trusted, and a retry can go on once freed. */
+export class StoreFullError extends StoreError {
+  constructor(
+    readonly where: string,
+    key: string,
+  ) {
+    super(
+      `the artifact store at ${where} is out of space (ENOSPC) while writing ${key}: ` +
+        'nothing of it was committed; free space there and the stage resumes from its last checkpoint',
+    );
+    this.name = 'StoreFullError';
   }
 }
 

@@ -7,6 +7,9 @@ const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ETIMEDOUT',
   'EHOSTUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'ENETUNREACH',
 ]);
 const AUTH_NAMES = new Set([
   'InvalidAccessKeyId',
@@ -27,6 +30,7 @@ export function explainS3Error(err: unknown, endpoint: string, bucket: string): 
       endpoint,
       `${code ?? e.name}: ${e.message ?? ''}`.trim(),
       'Check that the S3 server runs and that ELO_S3_ENDPOINT points at it.',
+      true,
     );
   }
   if (e.name && AUTH_NAMES.has(e.name)) {

@@ -6,6 +6,8 @@ import { stageCatalog } from '../pipeline/catalog.js';
 import { TASK_QUEUES, type QueueKind } from '../pipeline/task-queues.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { openStore } from '../storage/open-store.js';
+import { retryingStore, storeRetryFromEnv } from '../storage/retrying-store.js';
+import { log as activityLog } from '@temporalio/activity';
 import { workflowsPath } from './workflow-bundle.js';
 import { STAGE_IMPLEMENTATIONS } from './stage-implementations.js';
 
@@ -26,14 +28,32 @@ export interface CreateWorkersOptions {
   workerOptions?: Partial<WorkerOptions>;
 }
 
-/** One store object per URI for the worker's lifetime (S3 clients keep their connections). */
+/**
+ * One store object per URI for the worker's lifetime (S3 clients keep their connections); its
+ * operations wait out store outages for ELO_STORE_RETRY_FOR (default 5 minutes), logging each
+ * wait, while the stage wrapper goes on heartbeating.
+ */
 export function storeCache(): (uri: string) => Promise<ArtifactStore> {
   const stores = new Map<string, ArtifactStore>();
+  const retryForMs = storeRetryFromEnv();
   return (uri) => {
     let store = stores.get(uri);
-    if (!store) stores.set(uri, (store = openStore(uri)));
+    if (!store) {
+      store = retryingStore(openStore(uri), { retryForMs, onRetry: logRetry });
+      stores.set(uri, store);
+    }
     return Promise.resolve(store);
   };
+}
+
+function logRetry(r: { operation: string; error: unknown; delayMs: number }): void {
+  const line = `store: ${r.operation} failed (${(r.error as Error).message}); retrying in ${r.delayMs} ms`;
+  // Inside an activity the line goes to the worker's logger with the activity's context.
+  try {
+    activityLog.warn(line);
+  } catch {
+    console.warn(line);
+  }
 }
 
 /**
@@ -57,32 +77,27 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     shutdownGraceTime: options.shutdownGraceTime ?? 0,
     ...options.workerOptions,
   };
-  const workers: Promise<Worker>[] = [];
+  // Options first, then every worker created in one Promise.all: no promise waits unobserved.
+  const specs: WorkerOptions[] = [];
   if (options.role !== 'gpu') {
-    workers.push(
-      Worker.create({
-        ...common,
-        taskQueue: queues.cpu,
-        ...(options.workflowBundle
-          ? { workflowBundle: options.workflowBundle }
-          : { workflowsPath }),
-        activities: {
-          ...createPipelineActivities(storeFor),
-          ...createStageActivities({ storeFor }, of('cpu')),
-        },
-        maxConcurrentActivityTaskExecutions: options.concurrency?.cpu ?? 4,
-      }),
-    );
+    specs.push({
+      ...common,
+      taskQueue: queues.cpu,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+      activities: {
+        ...createPipelineActivities(storeFor),
+        ...createStageActivities({ storeFor }, of('cpu')),
+      },
+      maxConcurrentActivityTaskExecutions: options.concurrency?.cpu ?? 4,
+    });
   }
   if (options.role !== 'cpu') {
-    workers.push(
-      Worker.create({
-        ...common,
-        taskQueue: queues.gpu,
-        activities: createStageActivities({ storeFor }, of('gpu')),
-        maxConcurrentActivityTaskExecutions: options.concurrency?.gpu ?? 1,
-      }),
-    );
+    specs.push({
+      ...common,
+      taskQueue: queues.gpu,
+      activities: createStageActivities({ storeFor }, of('gpu')),
+      maxConcurrentActivityTaskExecutions: options.concurrency?.gpu ?? 1,
+    });
   }
-  return Promise.all(workers);
+  return Promise.all(specs.map((spec) => Worker.create(spec)));
 }

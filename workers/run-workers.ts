@@ -34,6 +34,12 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
 
 /** Entry scripts: one line of error, exit 1. */
 export function runWorkersMain(role: WorkerRole): void {
+  // Started by `elo worker` / `elo demo` (an IPC channel): when that process dies, however it
+  // dies, shut down as on SIGTERM (activities checkpoint and are handed back) rather than orphaned.
+  if (process.connected) {
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+    process.channel?.unref(); // the channel alone must not keep a stopped worker alive
+  }
   runWorkers(role).catch((err: unknown) => {
     console.error(err instanceof Error && err.name !== 'Error' ? err.message : err);
     process.exit(1);

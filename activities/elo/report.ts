@@ -71,7 +71,8 @@ export const reportActivity = implementStage(reportStage, async (ctx) =>
     }
     const out = path.join(dir, 'report');
     await buildReport(data, out);
-    const report = await ctx.store.commitFolder(ctx.artifactKey('report'), out, {
+    // Per attempt: the report says when it was made and how long stages took.
+    const report = await ctx.store.commitFolder(ctx.attemptKey('report'), out, {
       producer: producerOf(ctx.stage),
     });
     const speedup = eloSpeedup(data);

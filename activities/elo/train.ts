@@ -18,6 +18,7 @@ import { trainStage, type TrainParams } from '../../pipeline/stages/elo.js';
 import type { TrainingRun } from '../../reports/report-data.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { trainingHooks } from '../durable-training.js';
+import { WriteQueue } from '../write-queue.js';
 import { implementStage } from '../stage-activity.js';
 import { readShardList, TOKENIZER_DIR } from './data-artifact.js';
 import { fetchRef, producerOf, withScratch } from './scratch.js';
@@ -29,18 +30,33 @@ export class TrainInputError extends Error {
 
 export const TRAINING_FILE = 'training.json';
 
-type CurvePoint = TrainingRun['curve'][number] & { ms: number };
+type CurvePoint = TrainingRun['curve'][number];
 
-/** The loss curve up to a checkpoint lives next to it, so a resumed run reports the whole curve. */
+/**
+ * The loss curve up to a checkpoint lives next to it, so a resumed run reports the whole curve.
+ * It holds only what a retry reproduces bit for bit (step, tokens, loss): an attempt that falls
+ * back past a corrupt checkpoint re-commits the same artifact, which the store accepts.
+ */
 const curveKey = (prefix: string, step: number) =>
   `${prefix}/step-${String(step).padStart(8, '0')}`;
+
+/**
+ * Training wall time up to a checkpoint differs between attempts, so it is kept out of the
+ * content-addressed curve: a mutable document beside it (last writer wins).
+ */
+const wallKey = (prefix: string, step: number) => `${curveKey(prefix, step)}.wall-ms`;
 
 async function loadCurve(store: ArtifactStore, prefix: string, step: number) {
   try {
     const buf = await store.readFile(curveKey(prefix, step), 'curve.json');
-    return JSON.parse(buf.toString('utf8')) as CurvePoint[];
+    const wall = Number((await store.readDocument(wallKey(prefix, step)))?.toString('utf8'));
+    return {
+      curve: JSON.parse(buf.toString('utf8')) as CurvePoint[],
+      wallMs: Number.isFinite(wall) ? wall : 0,
+    };
   } catch {
-    return []; // the curve is a report nicety; training state comes from the checkpoint
+    // The curve is a report nicety; training state comes from the checkpoint.
+    return { curve: [], wallMs: 0 };
   }
 }
 
@@ -165,15 +181,16 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
       output: { folder: out, dtype: p.dtype },
     };
     const curve: CurvePoint[] = [];
+    let attemptMs = 0;
     /** Steps before this attempt's first one (a resumed run), from the curve saved with them. */
-    const earlierCurve = async (): Promise<CurvePoint[]> => {
+    const earlier = async () => {
       const from = curve.length ? curve[0]!.step - 1 : 0;
-      return from > 0
-        ? (await loadCurve(ctx.store, curves, from)).filter((c) => c.step <= from)
-        : [];
+      if (from <= 0) return { curve: [], wallMs: 0 };
+      const saved = await loadCurve(ctx.store, curves, from);
+      return { ...saved, curve: saved.curve.filter((c) => c.step <= from) };
     };
     const hooks = trainingHooks(ctx, { totalSteps: p.steps });
-    const curveWrites: Promise<unknown>[] = [];
+    const curveWrites = new WriteQueue();
     let peakTensorBytes = 0;
     let rssBytes = 0;
     const result = await runTrainJobInWorker(job, {
@@ -181,35 +198,34 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
       onStep: (info) => {
         peakTensorBytes = Math.max(peakTensorBytes, info.peakTensorBytes);
         rssBytes = Math.max(rssBytes, info.rssBytes);
-        curve.push({
-          step: info.step,
-          tokens: info.tokens,
-          loss: info.loss,
-          ms: info.timings.stepMs,
-        });
+        curve.push({ step: info.step, tokens: info.tokens, loss: info.loss });
+        attemptMs += info.timings.stepMs;
         hooks.onStep(info);
       },
+      onLog: (line) => log.warn(line),
       onCheckpoint: (key, step) => {
         hooks.onCheckpoint(key, step);
-        curveWrites.push(
-          (async () => {
-            const before = await earlierCurve();
-            await ctx.store.commitFiles(
-              curveKey(curves, step),
-              [{ path: 'curve.json', data: JSON.stringify([...before, ...curve]) }],
-              { producer: producerOf(ctx.stage), meta: { step } },
-            );
-          })(),
-        );
+        const upTo = [...curve];
+        const msHere = attemptMs;
+        curveWrites.add(async () => {
+          const before = await earlier();
+          await ctx.store.commitFiles(
+            curveKey(curves, step),
+            [{ path: 'curve.json', data: JSON.stringify([...before.curve, ...upTo]) }],
+            { producer: producerOf(ctx.stage), meta: { step } },
+          );
+          await ctx.store.writeDocument(wallKey(curves, step), String(before.wallMs + msHere));
+        });
       },
     });
-    await Promise.all(curveWrites);
+    await curveWrites.drain();
     // The trainer wrote a checkpoint at this step; the next attempt resumes there.
     hooks.rethrowIfStopped(result);
     // A resumed run: the curve up to the resume point comes from the checkpoint it resumed.
-    const full = [...(await earlierCurve()), ...curve];
+    const before = await earlier();
+    const full = [...before.curve, ...curve];
 
-    const wallMs = full.reduce((s, c) => s + c.ms, 0);
+    const wallMs = before.wallMs + attemptMs;
     const counts = parameterCounts(config, p);
     const run: TrainingRun = {
       stage: ctx.nodeId,
@@ -221,7 +237,7 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
       ...counts,
       peakTensorBytes,
       rssBytes,
-      curve: full.map(({ step, tokens, loss }) => ({ step, tokens, loss })),
+      curve: full,
     };
     const detach = ctx.inputs.model?.meta['baseLayers'];
     if (Array.isArray(detach)) run.layers = detach as number[];
@@ -238,8 +254,9 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
         nonLayerTrained: p.mode === 'elo' && (p.trainEmbeddings === true || p.trainHead === true),
       },
     });
+    // Per attempt: it holds wall time and memory peaks, which no retry reproduces.
     const metrics = await ctx.store.commitFiles(
-      ctx.artifactKey('metrics'),
+      ctx.attemptKey('metrics'),
       [{ path: TRAINING_FILE, data: JSON.stringify(run, null, 2) }],
       { producer: producerOf(ctx.stage) },
     );

@@ -11,6 +11,7 @@ import type { DevServer } from '../../infra/temporal-dev-server.js';
 import { startRun } from '../../pipeline/run-client.js';
 import { printOutcome } from './runs.js';
 import { storeUriOf, taskQueues, withClient } from '../client.js';
+import { RunNotCompletedError, throwUnlessCompleted } from '../errors.js';
 import { loadRunSource, runRequestOf } from '../run-source.js';
 import { watchRun } from '../watch.js';
 import { spawnWorker, startLocalServer } from './services.js';
@@ -66,10 +67,12 @@ export function registerDemoCommand(program: Command): void {
           console.log(
             `\n${s.runName}: ${d.status.toLowerCase()} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
           );
-          if (d.status !== 'COMPLETED') process.exitCode = 1;
+          throwUnlessCompleted(d);
         });
       } catch (err) {
-        throw workerExit ? new Error(`${(err as Error).message} (${workerExit})`) : err;
+        // A run that ended badly keeps its own exit code; anything else says the worker died.
+        if (err instanceof RunNotCompletedError || !workerExit) throw err;
+        throw new Error(`${(err as Error).message} (${workerExit})`, { cause: err });
       } finally {
         worker.kill('SIGTERM');
         await new Promise((r) => (worker.exitCode !== null ? r(null) : worker.once('exit', r)));

@@ -5,7 +5,7 @@ import { describeRun, type RunDescription } from '../../pipeline/describe-run.js
 import { startRun } from '../../pipeline/run-client.js';
 import { formatTimeline, historyToTimeline } from '../../pipeline/timeline.js';
 import { printJson, storeUriOf, taskQueues, withClient } from '../client.js';
-import { UsageError } from '../errors.js';
+import { throwUnlessCompleted, UsageError } from '../errors.js';
 import { reportLocation, resultsTable } from '../results.js';
 import { loadRunSource, runRequestOf } from '../run-source.js';
 import { runLines, watchRun } from '../watch.js';
@@ -132,7 +132,7 @@ export function registerRunsCommands(program: Command): void {
         if (!opts.watch) return;
         const d = await watchRun(client, handle.workflowId);
         printOutcome(d);
-        if (d.status !== 'COMPLETED') process.exitCode = 1;
+        throwUnlessCompleted(d);
       });
     });
 
@@ -143,6 +143,7 @@ export function registerRunsCommands(program: Command): void {
       await withClient(async (client) => {
         const d = await watchRun(client, run);
         printOutcome(d);
+        throwUnlessCompleted(d);
       });
     });
 

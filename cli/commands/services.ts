@@ -3,6 +3,7 @@
 // so the CLI never loads worker code (and a worker's crash is its own).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -31,9 +32,11 @@ export function spawnWorker(
   role: 'cpu' | 'gpu' | 'all',
   stdio: 'inherit' | number = 'inherit',
 ): ChildProcess {
+  // The IPC channel is the worker's lifeline: when this process dies, even by SIGKILL, the
+  // channel closes and the worker shuts itself down instead of running on orphaned.
   return spawn(process.execPath, [RUN_ROLE, role], {
     env: process.env,
-    stdio: ['ignore', stdio, stdio],
+    stdio: ['ignore', stdio, stdio, 'ipc'],
   });
 }
 
@@ -64,8 +67,12 @@ export function registerServiceCommands(program: Command): void {
       const wait = () => {};
       process.on('SIGINT', wait);
       process.on('SIGTERM', () => child.kill('SIGTERM'));
+      // The worker's own status: 0 after a graceful shutdown, 1 on an error, 128 + n when
+      // signal n killed it (the shell's convention), so a supervisor sees every death.
       const code = await new Promise<number>((resolve) =>
-        child.on('exit', (c, signal) => resolve(c ?? (signal ? 0 : 1))),
+        child.on('exit', (c, signal) =>
+          resolve(c ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0)),
+        ),
       );
       process.exitCode = code;
     });

@@ -5,6 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { CorruptArtifactError } from '../../storage/errors.js';
+import { isTransientStoreError } from '../../storage/transient.js';
 import { CheckpointError, ShapeMismatchError } from '../errors.js';
 import { readHostTensors, writeHostTensors } from '../io/host-tensors.js';
 import type { LlamaModel } from '../model/llama-model.js';
@@ -29,6 +31,7 @@ export interface StoreCheckpointerOptions {
 }
 
 const STEP_KEY = /\/step-(\d+)$/;
+const stepOf = (key: string) => Number(STEP_KEY.exec(key)?.[1]);
 
 export class StoreCheckpointer implements Checkpointer {
   constructor(
@@ -68,8 +71,7 @@ export class StoreCheckpointer implements Checkpointer {
   /** Committed checkpoint keys, newest first. */
   async list(): Promise<string[]> {
     const keys = (await this.store.list(this.prefix)).filter((k) => STEP_KEY.test(k));
-    const step = (k: string) => Number(STEP_KEY.exec(k)![1]);
-    return keys.sort((a, b) => step(b) - step(a));
+    return keys.sort((a, b) => stepOf(b) - stepOf(a));
   }
 
   private async prune(): Promise<void> {
@@ -91,7 +93,16 @@ export class StoreCheckpointer implements Checkpointer {
           weights = await readHostTensors(path.join(dir, MODEL_FILE));
           moments = await readHostTensors(path.join(dir, OPTIMIZER_FILE));
         } catch (err) {
-          this.opts.log?.(`[engine] skipping checkpoint ${key}: ${(err as Error).message}`);
+          // A store that cannot be reached is not a bad checkpoint: falling back past it would
+          // throw away good work. The attempt fails (after the store's own retries) instead.
+          if (isTransientStoreError(err)) throw err;
+          this.opts.log?.(
+            `[engine] skipping checkpoint ${key} (step ${stepOf(key)}): ${(err as Error).message}; ` +
+              'falling back to an older one',
+          );
+          // Repaired, not kept: re-saving this step later must write fresh files, and a commit
+          // of identical content would otherwise return the damaged artifact as is.
+          if (err instanceof CorruptArtifactError) await this.store.delete(key);
           continue;
         }
         // A checkpoint that verifies but does not fit this model is a config error: say so.

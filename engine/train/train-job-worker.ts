@@ -21,6 +21,7 @@ async function main() {
       parentPort!.postMessage({ type: 'checkpoint', key, step });
       await trigger(failpoints, 'train.checkpoint', step, shouldStop);
     },
+    onLog: (line) => parentPort!.postMessage({ type: 'log', line }),
     shouldStop,
   });
 }

@@ -4,6 +4,7 @@
 // (runTrainJobInWorker), so a Temporal activity's heartbeats never wait on tensor work.
 import { Worker } from 'node:worker_threads';
 import { openStore } from '../../storage/open-store.js';
+import { retryingStore, storeRetryFromEnv } from '../../storage/retrying-store.js';
 import { type BackendName, initBackend } from '../backend.js';
 import { type FloatDType } from '../io/host-tensors.js';
 import { loadModelFolder, saveModelFolder } from '../io/hf-folder.js';
@@ -44,6 +45,8 @@ export interface TrainJobResult {
 
 export interface TrainJobHooks {
   onStep?: (info: StepInfo) => void | Promise<void>;
+  /** Warnings worth a log line: a checkpoint skipped on resume, and why. */
+  onLog?: (line: string) => void;
   onCheckpoint?: (key: string, step: number) => void | Promise<void>;
   shouldStop?: () => boolean;
 }
@@ -77,13 +80,17 @@ export async function runTrainJob(
       job.selection,
       model.config.tieWordEmbeddings,
     );
-    const checkpointer = new StoreCheckpointer(
-      openStore(job.checkpoints.storeUri),
-      job.checkpoints.prefix,
-      {
-        ...(job.checkpoints.keepLast !== undefined ? { keepLast: job.checkpoints.keepLast } : {}),
-      },
-    );
+    const store = retryingStore(openStore(job.checkpoints.storeUri), {
+      retryForMs: storeRetryFromEnv(),
+      onRetry: ({ operation, error, delayMs }) =>
+        hooks.onLog?.(
+          `[engine] store: ${operation} failed (${(error as Error).message}); retrying in ${delayMs} ms`,
+        ),
+    });
+    const checkpointer = new StoreCheckpointer(store, job.checkpoints.prefix, {
+      ...(job.checkpoints.keepLast !== undefined ? { keepLast: job.checkpoints.keepLast } : {}),
+      ...(hooks.onLog ? { log: hooks.onLog } : {}),
+    });
     const trainer = new Trainer(model, loader, job.train, trainable, checkpointer);
     try {
       const resumedFrom = (await trainer.resume()) ? trainer.step : null;
@@ -117,12 +124,14 @@ export async function runTrainJob(
 type WorkerMessage =
   | { type: 'step'; info: StepInfo }
   | { type: 'checkpoint'; key: string; step: number }
+  | { type: 'log'; line: string }
   | { type: 'done'; result: TrainJobResult }
   | { type: 'error'; name: string; message: string; stack?: string };
 
 export interface WorkerHooks {
   onStep?: (info: StepInfo) => void;
   onCheckpoint?: (key: string, step: number) => void;
+  onLog?: (line: string) => void;
   /** Aborting asks the worker to stop after the current step, checkpoint and return. */
   signal?: AbortSignal;
 }
@@ -148,6 +157,7 @@ export function runTrainJobInWorker(
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'step') hooks.onStep?.(m.info);
       else if (m.type === 'checkpoint') hooks.onCheckpoint?.(m.key, m.step);
+      else if (m.type === 'log') hooks.onLog?.(m.line);
       else if (m.type === 'done') finish(() => resolve(m.result));
       else {
         const err = new Error(m.message);

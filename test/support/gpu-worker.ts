@@ -9,6 +9,8 @@ import { temporalAddress } from './servers.js';
 export async function startGpuWorker(
   queues: { cpu: string; gpu: string },
   env: Record<string, string> = {},
+  /** Gets everything the worker prints (its log lines: warnings a test looks for). */
+  onOutput: (text: string) => void = () => {},
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'workers', 'gpu.js')], {
     env: {
@@ -21,10 +23,14 @@ export async function startGpuWorker(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+    onOutput(d.toString());
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
       output += d.toString();
+      onOutput(d.toString());
       if (output.includes('elo gpu worker:')) resolve();
     });
     child.once('exit', (code) => reject(new Error(`gpu worker exited (${code}):\n${output}`)));
