@@ -8,11 +8,14 @@ export interface CacheKeyParts {
   /** Params after the stage's schema parsed them (defaults filled in). */
   params: unknown;
   inputs: Record<string, ArtifactRef>;
+  /** Content digests of the files the params name (`StageDef.sourcesOf`), by path. */
+  sources?: Record<string, string>;
 }
 
 /**
- * sha256 over canonical JSON of (stage, version, params, input digests). Input URIs are left
- * out on purpose: the same bytes stored under another run's folder are the same input.
+ * sha256 over canonical JSON of (stage, version, params, input digests, and the digests of source
+ * files the params name). Input URIs are left out on purpose: the same bytes stored under another
+ * run's folder are the same input.
  */
 export function cacheKey(parts: CacheKeyParts): string {
   const inputs = Object.fromEntries(
@@ -23,6 +26,8 @@ export function cacheKey(parts: CacheKeyParts): string {
     version: parts.version,
     params: parts.params,
     inputs,
+    // Only where a stage names files: other stages keep the keys they always had.
+    ...(parts.sources && Object.keys(parts.sources).length ? { sources: parts.sources } : {}),
   });
   return createHash('sha256').update(text).digest('hex');
 }

@@ -43,10 +43,8 @@ export interface RunDescription {
  */
 export async function describeRun(client: Client, workflowId: string): Promise<RunDescription> {
   const handle = client.workflow.getHandle(workflowId);
-  const [description, view] = await Promise.all([
-    handle.describe(),
-    handle.query<NodesView>('nodes'),
-  ]);
+  const description = await handle.describe();
+  const view = await nodeTable(handle, workflowId, description.status.name);
   const pending = new Map(
     (description.raw.pendingActivities ?? []).map((a) => [a.activityId ?? '', a] as const),
   );
@@ -79,4 +77,34 @@ export async function describeRun(client: Client, workflowId: string): Promise<R
     dagName: view.dagName,
     nodes,
   };
+}
+
+/** No worker answered the node-table query of a running run. */
+export class NoWorkerError extends Error {
+  override readonly name = 'NoWorkerError';
+}
+
+/**
+ * The node table by query. A query is answered by a worker replaying the run: a run ended before
+ * its first workflow task (terminated, timed out) has none to give, and shows no nodes; a running
+ * one with no worker polling gets a sentence saying what to start.
+ */
+async function nodeTable(
+  handle: ReturnType<Client['workflow']['getHandle']>,
+  workflowId: string,
+  status: string,
+): Promise<NodesView> {
+  try {
+    return await handle.query<NodesView>('nodes');
+  } catch (err) {
+    if (status === 'RUNNING') {
+      throw new NoWorkerError(
+        `run ${workflowId} is running, but no worker answered for its node table ` +
+          `(${(err as Error).message}): start one with \`elo worker\` against this server ` +
+          '(and the same ELO_CPU_QUEUE), then ask again',
+        { cause: err },
+      );
+    }
+    return { runName: workflowId, dagName: '?', status: 'failed', nodes: [] };
+  }
 }

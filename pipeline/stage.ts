@@ -44,6 +44,11 @@ export interface StageDef<
   nonRetryable?: readonly string[];
   /** false for stages whose results must never be reused (default true). */
   cacheable?: boolean;
+  /**
+   * Files the stage reads by path or URI from its params (not as artifact inputs): their contents
+   * enter the cache key, so a file edited in place is never served from a stale result.
+   */
+  sourcesOf?: (params: unknown) => string[];
 }
 
 /** Defines a stage, keeping its schema types for the implementation side. */

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { cacheEntryKey, cacheKey } from '../../pipeline/cache-key.js';
+import { stageCatalog } from '../../pipeline/catalog.js';
 import { ArtifactRefSchema, type ArtifactRef } from '../../storage/artifact-ref.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { sourceDigests } from './source-digests.js';
 
 export interface CacheLookupInput {
   storeUri: string;
@@ -37,9 +39,12 @@ export type CacheRecordInput = { storeUri: string } & Omit<CacheEntry, 'format'>
 const ENTRY_FILE = 'entry.json';
 
 export const createCacheActivities = (storeFor: (uri: string) => Promise<ArtifactStore>) => ({
-  /** Computes a node's cache key and returns the committed entry at `cache/<key>` if usable. */
+  /**
+   * Computes a node's cache key (over the contents of the files its params name, too) and returns the committed entry at `cache/<key>` if usable. */
   async pipelineCacheLookup(input: CacheLookupInput): Promise<CacheLookupResult> {
-    const key = cacheKey(input);
+    const sourcesOf = stageCatalog.get(input.stage)?.sourcesOf;
+    const sources = sourcesOf ? await sourceDigests(sourcesOf(input.params)) : {};
+    const key = cacheKey({ ...input, sources });
     if (!input.lookup) return { key };
     const store = await storeFor(input.storeUri);
     if (!(await store.readManifest(cacheEntryKey(key)))) return { key };

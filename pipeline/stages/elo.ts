@@ -42,7 +42,26 @@ export const prepareDataStage = defineStage({
   timeouts: { startToClose: '1 hour', heartbeat: '1 minute' },
   retry: { maximumAttempts: 3, initialInterval: '1s' },
   nonRetryable: ['DataPrepError', 'NotEnoughDataError', 'TokenizerError'],
+  sourcesOf: prepareDataSources,
 });
+
+/** Every source file and the tokenizer that prepare-data params name (whatever their shape). */
+function prepareDataSources(params: unknown): string[] {
+  const data = (params as { data?: Record<string, unknown> }).data ?? {};
+  const paths: string[] = [];
+  const add = (list: unknown) => {
+    if (!Array.isArray(list)) return;
+    for (const src of list as { path?: unknown }[])
+      if (typeof src?.path === 'string') paths.push(src.path);
+  };
+  const languages = (data['languages'] ?? {}) as Record<string, Record<string, unknown>>;
+  for (const lang of Object.values(languages)) {
+    add(lang?.['train']);
+    for (const set of Object.values((lang?.['eval'] ?? {}) as Record<string, unknown>)) add(set);
+  }
+  if (typeof data['tokenizer'] === 'string') paths.push(data['tokenizer']);
+  return paths;
+}
 
 export const detachStage = defineStage({
   name: 'detach',
