@@ -24,7 +24,8 @@ export function resultsTable(nodes: readonly NodeProgress[]): string {
     for (const k of keys) {
       const row = evals.map((n) => {
         const v = n.metrics[k];
-        return (v === undefined ? '' : v.toFixed(3)).padStart(w + 2);
+        // null is a NaN that came through JSON: the model evaluates to NaN, say so.
+        return (v === undefined ? '' : v === null ? 'NaN' : v.toFixed(3)).padStart(w + 2);
       });
       lines.push(`  ${k.slice('bitsPerByte.'.length).replace('.', '/').padEnd(24)}${row.join('')}`);
     }

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { firstNonFinite } from './non-finite.js';
 import { type DType, numElements, type Tensor } from './dtype.js';
 import { HfConfigError, type LlamaConfig, parseHfConfig } from './hf-config.js';
 import {
@@ -29,6 +30,8 @@ export const TOKENIZER_SIDE_FILES = [
   'special_tokens_map.json',
   'generation_config.json',
 ];
+
+const FLOAT_BYTES: Partial<Record<string, number>> = { F64: 8, F32: 4, F16: 2, BF16: 2 };
 
 export class ModelFolderError extends Error {
   override readonly name = 'ModelFolderError';
@@ -144,6 +147,31 @@ export class HfModelFolder {
 
   readRawChunks(name: string, chunk?: Uint8Array): AsyncGenerator<Uint8Array> {
     return this.tensors.readRawChunks(name, chunk);
+  }
+
+  /**
+   * Streams every floating-point tensor and throws a ModelFolderError naming the file, the tensor
+   * and the element if one holds NaN or ±Inf: such weights train to NaN and evaluate to NaN, so
+   * import refuses them up front. Memory: one chunk, whatever the model's size.
+   */
+  async checkFinite(chunk = new Uint8Array(DEFAULT_CHUNK_BYTES)): Promise<void> {
+    for (const name of [...this.names].sort()) {
+      const e = this.entry(name);
+      const perElement = FLOAT_BYTES[e.dtype];
+      if (perElement === undefined) continue; // integer tensors cannot hold NaN
+      let seen = 0;
+      for await (const part of this.tensors.readRawChunks(name, chunk)) {
+        const at = firstNonFinite(part, e.dtype);
+        if (at >= 0) {
+          throw new ModelFolderError(
+            path.join(this.dir, e.file),
+            name,
+            `holds a non-finite weight (NaN or ±Inf) at element ${seen + at}: the model cannot be trained or evaluated`,
+          );
+        }
+        seen += part.byteLength / perElement;
+      }
+    }
   }
 
   /**

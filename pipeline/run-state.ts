@@ -1,5 +1,6 @@
 import type { ArtifactRef } from '../storage/artifact-ref.js';
 import type { DagSpec } from './dag.js';
+import type { StageMetrics } from './stage-call.js';
 import type { QueueKind } from './task-queues.js';
 
 export type NodeState =
@@ -27,7 +28,7 @@ export interface NodeRecord {
   endedAt?: number;
   cacheKey?: string;
   outputs: Record<string, ArtifactRef>;
-  metrics: Record<string, number>;
+  metrics: StageMetrics;
   error?: string;
 }
 

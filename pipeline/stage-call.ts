@@ -16,9 +16,15 @@ export interface StageActivityInput {
   cacheKey?: string;
 }
 
+/**
+ * A stage's scalar metrics as they arrive through Temporal (JSON): a NaN (a diverged loss, a
+ * model that evaluates to NaN) arrives as null, so readers must handle null, and print it as NaN.
+ */
+export type StageMetrics = Record<string, number | null>;
+
 export interface StageActivityResult {
   outputs: Record<string, ArtifactRef>;
-  metrics: Record<string, number>;
+  metrics: StageMetrics;
   /** Which attempt produced the result (1 = first try). */
   attempt: number;
 }

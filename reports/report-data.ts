@@ -9,9 +9,10 @@ export const EvaluationSchema = z.object({
   set: z.string().min(1),
   tokens: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
-  meanNll: z.number(),
-  perplexity: z.number(),
-  bitsPerByte: z.number(),
+  // null: NaN written as JSON (a model whose loss is NaN); tables print it as NaN.
+  meanNll: z.number().nullable(),
+  perplexity: z.number().nullable(),
+  bitsPerByte: z.number().nullable(),
 });
 export type Evaluation = z.infer<typeof EvaluationSchema>;
 
@@ -28,7 +29,9 @@ export const TrainingRunSchema = z.object({
   computedParams: z.number().int().nonnegative(),
   peakTensorBytes: z.number().nonnegative(),
   rssBytes: z.number().nonnegative(),
-  curve: z.array(z.object({ step: z.number().int(), tokens: z.number(), loss: z.number() })),
+  curve: z.array(
+    z.object({ step: z.number().int(), tokens: z.number(), loss: z.number().nullable() }),
+  ),
 });
 export type TrainingRun = z.infer<typeof TrainingRunSchema>;
 

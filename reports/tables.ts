@@ -34,7 +34,7 @@ export function evaluationTable(data: ReportData): Table {
     rows: sorted.map((e) => {
       const base = baseBpb.get(`${e.lang}/${e.set}`);
       const delta =
-        base === undefined || e.model === 'base'
+        base === undefined || base === null || e.bitsPerByte === null || e.model === 'base'
           ? ''
           : signed(((e.bitsPerByte - base) / base) * 100, 1) + '%';
       return [
@@ -108,8 +108,9 @@ export function timelineTable(data: ReportData): Table {
 }
 
 export const int = (n: number) => Math.round(n).toLocaleString('en-US');
-export const fixed = (n: number, digits: number) =>
-  Number.isFinite(n) ? n.toFixed(digits) : String(n);
+/** null is a NaN that came through JSON (EvaluationSchema): printed as NaN, never a crash. */
+export const fixed = (n: number | null, digits: number) =>
+  n === null ? 'NaN' : Number.isFinite(n) ? n.toFixed(digits) : String(n);
 const signed = (n: number, digits: number) => (n > 0 ? '+' : '') + n.toFixed(digits);
 
 export function duration(ms: number): string {

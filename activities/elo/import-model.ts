@@ -40,7 +40,8 @@ async function localFolder(source: string, dir: string): Promise<string> {
 }
 
 /**
- * import-model: checks the folder is a Llama-family HF model the engine can read, then commits its
+ * import-model: checks the folder is a Llama-family HF model the engine can read, with finite
+ * weights (a streaming scan that names the file and tensor of a NaN or Inf), then commits its
  * model files under `models/<content digest>`: the same content always gives the same ref (committing
  * identical files again returns the existing artifact), so downstream cache keys hold.
  */
@@ -51,6 +52,7 @@ export const importModelActivity = implementStage(importModel, async (ctx) =>
     let counts;
     try {
       hf.checkTensors();
+      await hf.checkFinite();
       counts = hf.parameterCounts();
     } finally {
       await hf.close();

@@ -21,7 +21,8 @@ export const CacheEntrySchema = z.object({
   stage: z.string(),
   version: z.string(),
   outputs: z.record(z.string(), ArtifactRefSchema),
-  metrics: z.record(z.string(), z.number()).default({}),
+  // null: a NaN metric after its trip through JSON (StageMetrics).
+  metrics: z.record(z.string(), z.number().nullable()).default({}),
   producedBy: z.object({ runName: z.string(), nodeId: z.string() }),
 });
 export type CacheEntry = z.infer<typeof CacheEntrySchema>;

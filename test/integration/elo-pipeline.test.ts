@@ -104,7 +104,10 @@ describe('the ELO pipeline end to end (real Temporal server, tiny model)', () =>
           for (const set of ['validation', 'udhr']) {
             const e = file.evaluations.find((x) => x.lang === lang && x.set === set);
             assert.ok(e, `${id}: no ${lang}/${set}`);
-            assert.ok(e.bitsPerByte > 0 && Number.isFinite(e.perplexity), `${id} ${lang}/${set}`);
+            assert.ok(
+              (e.bitsPerByte ?? 0) > 0 && Number.isFinite(e.perplexity),
+              `${id} ${lang}/${set}`,
+            );
             assert.equal(node(id).metrics[`bitsPerByte.${lang}.${set}`], e.bitsPerByte);
           }
           assert.ok(file.samples.some((s) => s.lang === lang));
