@@ -2,7 +2,8 @@
  * `npm test` (after build, format and lint): starts a real Temporal dev server and a real S3 server
  * on loopback, runs every compiled test file with node's test runner against them, and stops both.
  * `npm test -- <substring>…` runs only the test files whose path contains one of the substrings;
- * servers start only when an integration test is selected.
+ * servers start only when an integration test is selected. `--faults` runs the fault suite
+ * (test/faults/: servers and workers killed, disks filled; minutes) instead of the default suite.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,13 +21,17 @@ const log = (line: string) => console.log(`[test-run] ${line}`);
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 async function run(): Promise<number> {
-  const filters = process.argv.slice(2);
+  const faults = process.argv.includes('--faults');
+  const filters = process.argv.slice(2).filter((a) => a !== '--faults');
+  const faultDir = `${path.sep}faults${path.sep}`;
   // Match on the path inside the project, so a checkout folder's own name never matches.
   const files = (await findTestFiles(path.join(projectRoot, 'dist', 'test'))).filter(
-    (f) => filters.length === 0 || filters.some((s) => path.relative(projectRoot, f).includes(s)),
+    (f) =>
+      f.includes(faultDir) === faults &&
+      (filters.length === 0 || filters.some((s) => path.relative(projectRoot, f).includes(s))),
   );
   if (files.length === 0) throw new Error(`no test files match ${filters.join(' ')}`);
-  const needsServers = files.some((f) => f.includes(`${path.sep}integration${path.sep}`));
+  const needsServers = faults || files.some((f) => f.includes(`${path.sep}integration${path.sep}`));
 
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-test-'));
   let temporal: DevServer | undefined;
@@ -53,18 +58,24 @@ async function run(): Promise<number> {
       log(`Temporal at ${temporal.address}; S3 at ${s3.endpoint} (bucket ${s3.bucket})`);
       Object.assign(env, { TEMPORAL_ADDRESS: temporal.address }, s3ServerEnv(s3));
     }
-    return await runNodeTests(files, env);
+    // Faults break shared servers and fill disks: one file at a time.
+    return await runNodeTests(files, env, faults ? ['--test-concurrency=1'] : []);
   } finally {
     await Promise.all([temporal?.stop(), s3?.stop()]);
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
-function runNodeTests(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function runNodeTests(files: string[], env: NodeJS.ProcessEnv, extra: string[]): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--test', '--test-reporter=spec', ...files.map((f) => path.relative(projectRoot, f))],
+      [
+        '--test',
+        '--test-reporter=spec',
+        ...extra,
+        ...files.map((f) => path.relative(projectRoot, f)),
+      ],
       { cwd: projectRoot, env, stdio: 'inherit' },
     );
     // Ctrl-C reaches the child through the terminal; wait for it so the servers stop afterwards.

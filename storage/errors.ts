@@ -67,10 +67,12 @@ export class StoreFullError extends StoreError {
   constructor(
     readonly where: string,
     key: string,
+    options?: ErrorOptions,
   ) {
     super(
       `the artifact store at ${where} is out of space (ENOSPC) while writing ${key}: ` +
         'nothing of it was committed; free space there and the stage resumes from its last checkpoint',
+      options,
     );
     this.name = 'StoreFullError';
   }

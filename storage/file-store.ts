@@ -11,6 +11,7 @@ import {
   ArtifactNotFoundError,
   CorruptArtifactError,
   StoreConfigError,
+  StoreFullError,
 } from './errors.js';
 import { sha256File, sha256Hex } from './hashing.js';
 import { hashingTap } from './hashing-tap.js';
@@ -80,16 +81,23 @@ export class FileStore implements ArtifactStore {
       }
       return (await this.refOf(key))!;
     }
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, STAGING_MARKER), new Date().toISOString());
-    const files: Manifest['files'] = [];
-    for (const source of sources) {
-      const written = await source.writeTo(path.join(dir, checkRelPath(source.rel)));
-      files.push({ path: source.rel, ...written });
+    let manifest: Manifest;
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, STAGING_MARKER), new Date().toISOString());
+      const files: Manifest['files'] = [];
+      for (const source of sources) {
+        const written = await source.writeTo(path.join(dir, checkRelPath(source.rel)));
+        files.push({ path: source.rel, ...written });
+      }
+      manifest = buildManifest(files, opts.producer, opts.meta);
+      await atomicWrite(path.join(dir, MANIFEST_NAME), manifestBytes(manifest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
+      // Never committed (no manifest), so no reader trusts it; its files go to give space back.
+      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      throw new StoreFullError(this.root, key, { cause: err });
     }
-    const manifest = buildManifest(files, opts.producer, opts.meta);
-    const bytes = manifestBytes(manifest);
-    await atomicWrite(path.join(dir, MANIFEST_NAME), bytes);
     await rm(path.join(dir, STAGING_MARKER), { force: true });
     return refFromManifest(this.uriFor(key), manifest);
   }
@@ -203,7 +211,11 @@ export class FileStore implements ArtifactStore {
   }
 
   async writeDocument(key: string, data: Uint8Array | string): Promise<void> {
-    await atomicWrite(this.dirOf(key), typeof data === 'string' ? Buffer.from(data) : data);
+    await atomicWrite(this.dirOf(key), typeof data === 'string' ? Buffer.from(data) : data).catch(
+      (err: NodeJS.ErrnoException) => {
+        throw err.code === 'ENOSPC' ? new StoreFullError(this.root, key, { cause: err }) : err;
+      },
+    );
   }
 
   async readDocument(key: string): Promise<Buffer | undefined> {

@@ -4,13 +4,18 @@
 //
 //   ELO_FAILPOINTS="train.step=25:kill"        SIGKILL this process right after step 25
 //   ELO_FAILPOINTS="train.checkpoint=20:hold"  after checkpoint 20, wait until asked to stop
+//   ELO_FAILPOINTS="train.step=15:gate"        after step 15, write $ELO_FAILPOINT_GATE/train.step-15.reached
+//                                              and wait for train.step-15.go there (or a stop): a fault
+//                                              test breaks a server at that exact point, then lets go
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 
 const FailpointSchema = z.object({
   site: z.enum(['train.step', 'train.checkpoint']),
   step: z.coerce.number().int().positive(),
-  action: z.enum(['kill', 'hold']),
+  action: z.enum(['kill', 'hold', 'gate']),
 });
 export type Failpoint = z.infer<typeof FailpointSchema>;
 
@@ -24,7 +29,7 @@ export function parseFailpoints(text: string | undefined): Failpoint[] {
     );
     if (!parsed.success)
       throw new Error(
-        `ELO_FAILPOINTS: "${entry}" is not site=step:action (sites train.step, train.checkpoint; actions kill, hold)`,
+        `ELO_FAILPOINTS: "${entry}" is not site=step:action (sites train.step, train.checkpoint; actions kill, hold, gate)`,
       );
     return parsed.data;
   });
@@ -40,7 +45,22 @@ export async function trigger(
   for (const fp of failpoints) {
     if (fp.site !== site || fp.step !== step) continue;
     if (fp.action === 'kill') process.kill(process.pid, 'SIGKILL');
+    const gate = fp.action === 'gate' ? gateFiles(site, step) : undefined;
+    if (gate) writeFileSync(gate.reached, '');
     // Polling keeps this thread's event loop turning, so the 'stop' message can arrive.
-    while (!shouldStop()) await sleep(20);
+    while (!shouldStop() && !(gate && existsSync(gate.go))) await sleep(20);
+    // Consumed: a retried attempt that reaches the gate again waits for a new release.
+    if (gate) rmSync(gate.go, { force: true });
   }
+}
+
+/** The files of a `gate` failpoint in $ELO_FAILPOINT_GATE: `<site>-<step>.reached` / `.go`. */
+export function gateFiles(
+  site: Failpoint['site'],
+  step: number,
+  dir = process.env['ELO_FAILPOINT_GATE'],
+) {
+  if (!dir) throw new Error('ELO_FAILPOINTS: a gate failpoint needs ELO_FAILPOINT_GATE (a folder)');
+  const base = path.join(dir, `${site}-${step}`);
+  return { reached: `${base}.reached`, go: `${base}.go` };
 }

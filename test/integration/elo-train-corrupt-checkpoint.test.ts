@@ -18,6 +18,7 @@ import {
   FAULT_EVERY,
   FAULT_STEPS,
   faultTrainDag,
+  figure,
   fileOf,
   flipBytes,
   truncateHalf,
@@ -94,6 +95,12 @@ describe('a corrupt checkpoint on resume (real worker processes, real Temporal s
         assert.match(every.log, /skipping checkpoint \S+step-00000020 .*model\.safetensors/);
         assert.match(every.log, /skipping checkpoint \S+step-00000010 .*optimizer\.safetensors/);
 
+        figure(
+          `corrupt-checkpoints: newest checkpoint (step 20) bit-flipped -> skipped with a warning, ` +
+            `resumed at step ${newest.train.metrics['resumedFromStep']}; every checkpoint ` +
+            `corrupt (10 truncated, 20 flipped) -> resumed at step ${every.train.metrics['resumedFromStep']}; ` +
+            'both completed bit-identical (checked below)',
+        );
         const worker = await startGpuWorker(queues);
         children.push(worker);
         const reference = (await (await start(uniqueName('ckpt-reference'))).result()).nodes.find(

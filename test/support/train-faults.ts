@@ -1,6 +1,6 @@
 // Shared by the tests that break a real training run (the corrupt-checkpoint test and the fault
 // suite): a small ELO data + train DAG, the checkpoints a run left in a file store, and damage.
-import { open } from 'node:fs/promises';
+import { access, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DagSpec } from '../../pipeline/dag.js';
@@ -78,4 +78,42 @@ export async function truncateHalf(file: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** Waits for a `gate` failpoint (engine/train/failpoints.ts) to be reached; returns its release. */
+export async function gateReached(
+  gateDir: string,
+  site: 'train.step' | 'train.checkpoint',
+  step: number,
+  ceilingMs = 300_000,
+): Promise<() => Promise<void>> {
+  const reached = path.join(gateDir, `${site}-${step}.reached`);
+  const go = path.join(gateDir, `${site}-${step}.go`);
+  // A ceiling for a point the failpoint makes certain, not a speed limit.
+  const deadline = Date.now() + ceilingMs;
+  for (;;) {
+    try {
+      await access(reached);
+      break;
+    } catch {
+      if (Date.now() > deadline)
+        throw new Error(`gate ${site}=${step} not reached in ${ceilingMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await rm(reached);
+  return () => writeFile(go, '');
+}
+
+/** The trained weights of a run's train node. */
+export async function trainedWeights(
+  store: ArtifactStore,
+  train: { outputs: Record<string, { uri: string }> },
+): Promise<Buffer> {
+  return store.readFile(store.keyOf(train.outputs['model']!.uri), 'model.safetensors');
+}
+
+/** Prints one figure of the fault suite (docs/reliability.md records them). */
+export function figure(line: string): void {
+  console.log(`[fault] ${line}`);
 }
