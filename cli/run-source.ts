@@ -5,7 +5,7 @@ import path from 'node:path';
 import { stageCatalog } from '../pipeline/catalog.js';
 import { DagSpecSchema, validateDag, type DagSpec } from '../pipeline/dag.js';
 import { buildDag } from '../pipeline/elo-dag.js';
-import { loadRunConfig } from '../pipeline/run-config.js';
+import { loadRunConfig, RunConfigError } from '../pipeline/run-config.js';
 import type { RunRequest } from '../pipeline/run-client.js';
 import { UsageError } from './errors.js';
 
@@ -59,6 +59,7 @@ export async function loadRunSource(file: string, name?: string): Promise<RunSou
     return { runName: name ?? dag.name, dag, config: { dag } };
   }
   const config = await loadRunConfig(file);
+  if (config.pipeline === 'elo') await checkLayers(file, config.baseModel, config.elo.layers);
   const dag = buildDag(config);
   validateDag(dag, stageCatalog);
   return {
@@ -71,4 +72,36 @@ export async function loadRunSource(file: string, name?: string): Promise<RunSou
     baseModel: config.pipeline === 'elo' ? path.basename(config.baseModel) : 'scratch',
     maxParallel: config.maxParallel,
   };
+}
+
+/**
+ * λ against the base model's layer count, when its config.json is readable here (a local folder):
+ * an index out of range is found before the run starts, not by the detach stage seconds in.
+ */
+async function checkLayers(file: string, baseModel: string, layers: readonly number[]) {
+  if (baseModel.startsWith('s3://')) return; // read by the workers; detach checks it there
+  let n: unknown;
+  try {
+    n = (
+      JSON.parse(await readFile(path.join(baseModel, 'config.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >
+    )['num_hidden_layers'];
+  } catch {
+    return; // unreadable here: import-model reports it with its own message
+  }
+  if (typeof n !== 'number') return;
+  const bad = layers.map((l, i) => [l, i] as const).filter(([l]) => l >= n || l < -n);
+  if (bad.length) {
+    throw new RunConfigError(
+      `${file}: ` +
+        bad
+          .map(
+            ([l, i]) =>
+              `elo.layers[${i}]: layer ${l} is out of range for ${baseModel} (${n} layers: valid ${-n}..${n - 1})`,
+          )
+          .join('; '),
+    );
+  }
 }

@@ -299,7 +299,9 @@ async function* keptDocuments(
   opts: ReadSourceOptions,
 ): AsyncGenerator<string> {
   for (const [i, src] of sources.entries()) {
+    let fromThis = 0;
     for await (const doc of readSource(src, `${field}.${i}.path`, opts)) {
+      fromThis++;
       const text = normalizeText(doc.text);
       read.documents++;
       read.bytes += utf8Bytes(text);
@@ -316,6 +318,12 @@ async function* keptDocuments(
       seen.add(hash);
       yield text;
     }
+    // Named here: further on it would only show as "not enough validation data … 0 tokens".
+    if (fromThis === 0)
+      throw new DataPrepError(
+        `${src.path} holds no documents (the file is empty)`,
+        `${field}.${i}.path`,
+      );
   }
 }
 

@@ -211,6 +211,22 @@ void describe('prepareData', () => {
     });
   });
 
+  void it('an empty corpus file fails naming the file, not as too few tokens later', async () => {
+    await withTempDir(async (dir) => {
+      const params = await corpora(dir);
+      await fs.writeFile(path.join(dir, 'ko.jsonl'), '');
+      const out = path.join(dir, 'out');
+      await assert.rejects(
+        prepareData(params, out),
+        (e: unknown) =>
+          e instanceof DataPrepError &&
+          e.field === 'languages.ko.train.0.path' &&
+          /ko\.jsonl holds no documents \(the file is empty\)/.test(e.message),
+      );
+      await assert.rejects(fs.stat(out), { code: 'ENOENT' });
+    });
+  });
+
   void it('refuses an unknown eos token and a non-empty output folder', async () => {
     await withTempDir(async (dir) => {
       const params = await corpora(dir);
