@@ -14,15 +14,16 @@ import { figure } from '../support/train-faults.js';
 const RUNS = Number(process.env['ELO_FAULT_RUNS'] ?? 20);
 const HISTORY_WARNING = 10_240;
 
-const tiny: DagSpec = {
+/** Run `i`'s DAG: its own params, so every run does its work instead of hitting the cache. */
+const tiny = (i: number): DagSpec => ({
   name: 'many-tiny',
   nodes: [
-    { id: 'hello', stage: 'demo-write-text', params: { text: 'hi' } },
-    { id: 'flaky', stage: 'demo-flaky', params: { failures: 1, text: 'again' } },
+    { id: 'hello', stage: 'demo-write-text', params: { text: `hi ${i}` } },
+    { id: 'flaky', stage: 'demo-flaky', params: { failures: 1, text: `again ${i}` } },
     { id: 'join', stage: 'demo-concat', needs: { a: 'hello', b: 'flaky' } },
-    { id: 'train', stage: 'demo-train', params: { steps: 20, checkpointEvery: 5 } },
+    { id: 'train', stage: 'demo-train', params: { steps: 20, checkpointEvery: 5, seed: i } },
   ],
-};
+});
 
 /** An `all` worker process (workflows and both queues) on the test's queues. */
 async function allWorker(queues: { cpu: string; gpu: string }): Promise<ChildProcess> {
@@ -33,7 +34,8 @@ async function allWorker(queues: { cpu: string; gpu: string }): Promise<ChildPro
       ELO_CPU_QUEUE: queues.cpu,
       ELO_GPU_QUEUE: queues.gpu,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Their logs would drown the suite's output (each run's demo-flaky fails once by design).
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';
@@ -63,8 +65,8 @@ describe('fault: many runs at once on two workers (real worker processes)', () =
     children.push(await allWorker(queues), await allWorker(queues));
     const t0 = Date.now();
     const handles = await Promise.all(
-      Array.from({ length: RUNS }, () =>
-        h.start({ runName: uniqueName('many'), storeUri: uri, taskQueues: queues, dag: tiny }),
+      Array.from({ length: RUNS }, (_, i) =>
+        h.start({ runName: uniqueName('many'), storeUri: uri, taskQueues: queues, dag: tiny(i) }),
       ),
     );
     const results = await Promise.all(handles.map((x) => x.result()));
