@@ -41,7 +41,9 @@ const ENTRY_FILE = 'entry.json';
 
 export const createCacheActivities = (storeFor: (uri: string) => Promise<ArtifactStore>) => ({
   /**
-   * Computes a node's cache key (over the contents of the files its params name, too) and returns the committed entry at `cache/<key>` if usable. */
+   * Computes a node's cache key (over the contents of the files its params name, too) and returns
+   * the committed entry at `cache/<key>` if usable.
+   */
   async pipelineCacheLookup(input: CacheLookupInput): Promise<CacheLookupResult> {
     const sourcesOf = stageCatalog.get(input.stage)?.sourcesOf;
     const sources = sourcesOf ? await sourceDigests(sourcesOf(input.params)) : {};
