@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const mode = values.mode as TrainMode;
   const steps = Number(values.steps);
   const backend = await initBackend();
-  const { config, model, trainable, trainer, flops } = stepTrainer(mode, steps + 1);
+  const { model, trainable, trainer, flops } = stepTrainer(mode, steps + 1);
   trainer.trainStep(); // warm-up (XNNPACK operator creation, allocations)
   const rows: { stepMs: number; forwardMs: number; backwardMs: number; optimizerMs: number }[] = [];
   for (let i = 0; i < steps; i++) rows.push(trainer.trainStep().timings);
