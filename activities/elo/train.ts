@@ -264,9 +264,10 @@ export const trainActivity = implementStage(trainStage, async (ctx) =>
       { producer: producerOf(ctx.stage) },
     );
     // TensorBoard event files beside the metrics (native backends write them; a resumed attempt's
-    // file starts at its resume point, curve.json has every step).
+    // file starts at its resume point, curve.json has every step). Per attempt: event files
+    // hold wall times, which no retry reproduces.
     if (existsSync(logdir)) {
-      await ctx.store.commitFolder(ctx.artifactKey('tensorboard'), logdir, {
+      await ctx.store.commitFolder(ctx.attemptKey('tensorboard'), logdir, {
         producer: producerOf(ctx.stage),
       });
     }
