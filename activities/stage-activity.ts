@@ -10,6 +10,7 @@ import type {
   StageActivityInput,
   StageActivityResult,
   StageFailureDetails,
+  StageHeartbeat,
   TrainingProgress,
 } from '../pipeline/stage-call.js';
 import type { StageDef, StageInputs, StageOutputs, StageParams } from '../pipeline/stage.js';
@@ -54,6 +55,8 @@ export interface StageImplementation {
 
 export interface StageDeps {
   storeFor(uri: string): Promise<ArtifactStore>;
+  /** The worker's identity (`pid@host`): sent with every heartbeat and failure of its attempts. */
+  worker?: string;
 }
 
 /**
@@ -70,14 +73,21 @@ export function implementStage<S extends StageDef>(
     stage,
     async run(input, deps) {
       const attempt = activityInfo().attempt;
-      const details: StageFailureDetails = { stage: stage.name, attempt };
+      const worker = deps.worker;
+      const details: StageFailureDetails = {
+        stage: stage.name,
+        attempt,
+        ...(worker ? { worker } : {}),
+      };
       const params = parseOrFail(stage.params, input.params, `${stage.name}: params`, details);
       const inputs = parseOrFail(stage.inputs, input.inputs, `${stage.name}: inputs`, details);
       const store = await deps.storeFor(input.run.storeUri);
       const ctx = Context.current();
       let last: TrainingProgress | undefined;
+      // Every heartbeat names the worker, so the UI shows which machine runs (or ran) the attempt.
+      const send = () => heartbeat({ ...last, ...(worker ? { worker } : {}) } as StageHeartbeat);
       // Heartbeats carry cancellation to the activity; the SDK throttles them to the timeout.
-      const beat = stage.timeouts.heartbeat ? setInterval(() => heartbeat(last), 1000) : undefined;
+      const beat = stage.timeouts.heartbeat ? setInterval(send, 1000) : undefined;
       try {
         const outcome = await impl({
           stage,
@@ -92,7 +102,7 @@ export function implementStage<S extends StageDef>(
           progress: (progress) => {
             checkProgressSize(stage, progress, details);
             last = progress;
-            heartbeat(progress);
+            send();
           },
           previousProgress: activityInfo().heartbeatDetails,
           signal: ctx.cancellationSignal,

@@ -1,28 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { NodesView } from '../workflows/run-pipeline.js';
+import { stageCatalog } from './catalog.js';
+import { pendingStage, type PendingStage } from './pending-stage.js';
 import type { NodeRecord } from './run-state.js';
-import type { TrainingProgress } from './stage-call.js';
-
-// temporal.api.enums.v1.PendingActivityState, by number.
-const PENDING_STATES = [
-  'unspecified',
-  'scheduled',
-  'started',
-  'cancel-requested',
-  'paused',
-  'pause-requested',
-];
 
 export interface NodeProgress extends NodeRecord {
-  /** For running stages: the attempt in progress and the last heartbeat's details. */
-  live?: {
-    attempt: number;
-    state: string;
-    lastHeartbeat?: Date;
-    progress?: Partial<TrainingProgress>;
-    lastFailure?: string;
-  };
+  /** For running stages: the attempt in progress, who runs it and the last heartbeat's details. */
+  live?: PendingStage;
 }
 
 export interface RunDescription {
@@ -34,6 +18,11 @@ export interface RunDescription {
   runName: string;
   dagName: string;
   nodes: NodeProgress[];
+  /**
+   * Set when the node table could not be queried (a query needs a worker of the run's cpu queue,
+   * which runs the workflow): nodes then lists only the stages pending on the server.
+   */
+  tableUnavailable?: string;
 }
 
 /**
@@ -43,40 +32,51 @@ export interface RunDescription {
  */
 export async function describeRun(client: Client, workflowId: string): Promise<RunDescription> {
   const handle = client.workflow.getHandle(workflowId);
-  const [description, view] = await Promise.all([
+  const [description, queried] = await Promise.all([
     handle.describe(),
-    handle.query<NodesView>('nodes'),
+    handle.query<NodesView>('nodes').then(
+      (view) => ({ view }),
+      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+    ),
   ]);
-  const pending = new Map(
-    (description.raw.pendingActivities ?? []).map((a) => [a.activityId ?? '', a] as const),
-  );
-  const nodes = view.nodes.map((node): NodeProgress => {
-    const activity = pending.get(`stage/${node.id}`);
-    if (!activity) return node;
-    const payload = activity.heartbeatDetails?.payloads?.[0];
-    const progress = payload
-      ? defaultPayloadConverter.fromPayload<Partial<TrainingProgress>>(payload)
-      : undefined;
-    const seconds = activity.lastHeartbeatTime?.seconds;
-    return {
-      ...node,
-      live: {
-        attempt: activity.attempt ?? 1,
-        state: PENDING_STATES[Number(activity.state ?? 0)] ?? 'unknown',
-        ...(seconds != null ? { lastHeartbeat: new Date(Number(seconds) * 1000) } : {}),
-        ...(progress ? { progress } : {}),
-        ...(activity.lastFailure?.message ? { lastFailure: activity.lastFailure.message } : {}),
-      },
-    };
-  });
-  return {
+  const pending = new Map<string, PendingStage>();
+  for (const a of description.raw.pendingActivities ?? []) {
+    const p = pendingStage(a);
+    if (p) pending.set(p.nodeId, p);
+  }
+  const base = {
     workflowId,
     runId: description.runId,
     status: description.status.name,
     startTime: description.startTime,
     ...(description.closeTime ? { closeTime: description.closeTime } : {}),
-    runName: view.runName,
-    dagName: view.dagName,
-    nodes,
   };
+  if ('error' in queried) {
+    // No worker answers queries (the cpu worker is down): say so, and show what the server
+    // itself knows, the pending stages, rather than fail the whole view.
+    const sa = description.searchAttributes as Record<string, unknown[] | undefined>;
+    return {
+      ...base,
+      runName: (sa['EloRunName']?.[0] as string | undefined) ?? workflowId,
+      dagName: (sa['EloPipeline']?.[0] as string | undefined) ?? '?',
+      nodes: [...pending.values()].map((live) => ({
+        id: live.nodeId,
+        stage: live.stage,
+        stageVersion: '',
+        queue: stageCatalog.get(live.stage)?.queue ?? 'cpu',
+        state: 'running',
+        attempts: live.attempt,
+        outputs: {},
+        metrics: {},
+        live,
+      })),
+      tableUnavailable: queried.error,
+    };
+  }
+  const { view } = queried;
+  const nodes = view.nodes.map((node): NodeProgress => {
+    const live = pending.get(node.id);
+    return live ? { ...node, live } : node;
+  });
+  return { ...base, runName: view.runName, dagName: view.dagName, nodes };
 }

@@ -7,6 +7,7 @@ import { TASK_QUEUES, type QueueKind } from '../pipeline/task-queues.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { openStore } from '../storage/open-store.js';
 import { workflowsPath } from './workflow-bundle.js';
+import { workerIdentity } from './worker-identity.js';
 import { STAGE_IMPLEMENTATIONS } from './stage-implementations.js';
 
 export type WorkerRole = 'cpu' | 'gpu' | 'all';
@@ -22,6 +23,8 @@ export interface CreateWorkersOptions {
   storeFor?: (uri: string) => Promise<ArtifactStore>;
   /** A prebuilt bundle (tests bundle once instead of per worker). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Poller identity, also named in stage heartbeats and failures (default `workerIdentity()`). */
+  identity?: string;
   /** Extra worker options (tests: maxCachedWorkflows 0 to force replay). */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -51,7 +54,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     }
   }
   const of = (queue: QueueKind) => impls.filter((i) => i.stage.queue === queue);
+  const identity = options.identity ?? workerIdentity();
   const common = {
+    identity,
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     shutdownGraceTime: options.shutdownGraceTime ?? 0,
@@ -68,7 +73,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
           : { workflowsPath }),
         activities: {
           ...createPipelineActivities(storeFor),
-          ...createStageActivities({ storeFor }, of('cpu')),
+          ...createStageActivities({ storeFor, worker: identity }, of('cpu')),
         },
         maxConcurrentActivityTaskExecutions: options.concurrency?.cpu ?? 4,
       }),
@@ -79,7 +84,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       Worker.create({
         ...common,
         taskQueue: queues.gpu,
-        activities: createStageActivities({ storeFor }, of('gpu')),
+        activities: createStageActivities({ storeFor, worker: identity }, of('gpu')),
         maxConcurrentActivityTaskExecutions: options.concurrency?.gpu ?? 1,
       }),
     );
