@@ -78,8 +78,12 @@ export interface WatchOptions {
   stop?: () => string | undefined;
 }
 
-/** How often the fleet is looked at while a stage waits (it describes every open run). */
-const FLEET_EVERY_MS = 5_000;
+/**
+ * How often the fleet is looked at (it describes every open run): often while a stage is queued,
+ * rarely while stages run (only to notice a worker whose own heartbeat stopped).
+ */
+const FLEET_QUEUED_MS = 5_000;
+const FLEET_RUNNING_MS = 30_000;
 
 /**
  * Redraws the table in place on a terminal; elsewhere (logs, CI) prints a line whenever a node
@@ -150,7 +154,8 @@ export function stageReasons(
     const live = d.nodes.filter((n) => n.state === 'running' && n.live);
     if (live.length === 0) return reasons;
     const now = new Date();
-    if (now.getTime() - takenAt >= FLEET_EVERY_MS) {
+    const queued = live.some((n) => n.live!.state === 'scheduled');
+    if (now.getTime() - takenAt >= (queued ? FLEET_QUEUED_MS : FLEET_RUNNING_MS)) {
       // An unanswered fleet query must not stop the watch: the table goes on without reasons.
       fleet = await fleetSnapshot(client, { queues }).catch(() => fleet);
       takenAt = now.getTime();
