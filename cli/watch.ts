@@ -55,16 +55,20 @@ export function runLines(
   reasons: Map<string, WaitReason> = new Map(),
 ): string[] {
   const elapsed = ((d.closeTime ?? new Date()).getTime() - d.startTime.getTime()) / 1000;
+  const note = tableNote(d);
   return [
     `${d.runName} (${d.dagName}): ${d.status.toLowerCase()}  ${clock(elapsed)}`,
-    ...(d.tableUnavailable
-      ? [
-          `  (no node table: the query failed, ${d.tableUnavailable}; it needs a worker of the ` +
-            "run's cpu queue, which runs the workflow: is one up? elo workers; elo worker --queues cpu)",
-        ]
-      : []),
+    ...(note ? [note] : []),
     ...d.nodes.map((n) => nodeLine(n, reasons.get(n.id))),
   ];
+}
+
+function tableNote(d: RunDescription): string | undefined {
+  if (!d.tableUnavailable) return undefined;
+  return (
+    `  (node table not current: its query failed, ${d.tableUnavailable}; it needs a worker ` +
+    "of the run's cpu queue, which runs the workflow: is one up? elo workers; elo worker --queues cpu)"
+  );
 }
 
 export interface WatchOptions {
@@ -102,8 +106,11 @@ export async function watchRun(
   const steps = new Map<string, number>();
   let lastProgress = 0;
   const reasonsOf = stageReasons(client, opts.queues);
+  let table: RunDescription | undefined;
+  let lastNote = '';
   for (;;) {
-    const d = await describeRun(client, runName);
+    const d = withLastTable(await describeRun(client, runName), table);
+    if (!d.tableUnavailable) table = d;
     const reasons = await reasonsOf(d);
     const notices = opts.notices?.() ?? [];
     if (out.isTTY) {
@@ -115,6 +122,9 @@ export async function watchRun(
       drawn = lines.length;
     } else {
       for (const line of notices) out.write(line + '\n');
+      const note = tableNote(d) ?? '';
+      if (note !== lastNote && note) out.write(note + '\n');
+      lastNote = note;
       const now = Date.now();
       const showProgress = now - lastProgress > 15_000;
       for (const n of d.nodes) {
@@ -136,6 +146,21 @@ export async function watchRun(
     if (stop) throw new Error(stop);
     await new Promise((r) => setTimeout(r, interval));
   }
+}
+
+/**
+ * When the node table could not be queried this time, the last one seen, with the stages' fresh
+ * pending state joined in: the watch keeps its rows (and says the table is not current).
+ */
+export function withLastTable(d: RunDescription, last: RunDescription | undefined): RunDescription {
+  if (!d.tableUnavailable || !last) return d;
+  const pending = new Map(d.nodes.map((n) => [n.id, n.live] as const));
+  const nodes = last.nodes.map((n) => {
+    const { live: _old, ...rest } = n;
+    const live = pending.get(n.id);
+    return live ? { ...rest, live } : rest;
+  });
+  return { ...d, runName: last.runName, dagName: last.dagName, nodes };
 }
 
 /**

@@ -25,6 +25,17 @@ export interface RunDescription {
   tableUnavailable?: string;
 }
 
+/** How long the node-table query may wait for a worker to answer. */
+export const QUERY_DEADLINE_MS = 10_000;
+
+function queryError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+  return /deadline/i.test(`${message} ${cause}`)
+    ? `no worker answered within ${QUERY_DEADLINE_MS / 1000} s`
+    : message;
+}
+
 /**
  * A run's progress from Temporal alone: the node table (workflow query) joined with the pending
  * activities' attempt and heartbeat details (describe), matched by activity id `stage/<node>`.
@@ -34,10 +45,14 @@ export async function describeRun(client: Client, workflowId: string): Promise<R
   const handle = client.workflow.getHandle(workflowId);
   const [description, queried] = await Promise.all([
     handle.describe(),
-    handle.query<NodesView>('nodes').then(
-      (view) => ({ view }),
-      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
-    ),
+    // A query waits for a worker to answer it; with the run's cpu worker gone it would wait for
+    // minutes, and the watch with it: give up after a few seconds and show what the server knows.
+    client
+      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<NodesView>('nodes'))
+      .then(
+        (view) => ({ view }),
+        (err: unknown) => ({ error: queryError(err) }),
+      ),
   ]);
   const pending = new Map<string, PendingStage>();
   for (const a of description.raw.pendingActivities ?? []) {

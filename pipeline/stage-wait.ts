@@ -71,10 +71,8 @@ export function explainQueued(
 ): WaitReason {
   const t = now.getTime();
   // The server words a silent worker as a heartbeat timeout: say what it means.
-  const failure =
-    s.lastFailure && /heartbeat timeout/i.test(s.lastFailure)
-      ? `its worker stopped heartbeating (${s.lastFailure})`
-      : s.lastFailure;
+  const lost = !!s.lastFailure && /heartbeat timeout/i.test(s.lastFailure);
+  const failure = lost ? `its worker stopped heartbeating (${s.lastFailure})` : s.lastFailure;
   const previous =
     s.attempt > 1 && failure
       ? ` (attempt ${s.attempt}; attempt ${s.attempt - 1}${s.worker ? ` on ${s.worker}` : ''}: ${failure})`
@@ -87,9 +85,10 @@ export function explainQueued(
   }
   const view = fleet.queues.find((q) => q.name === queue);
   const pollers = (view?.pollers ?? []).filter((p) => p.types.includes('activity'));
-  const livePollers = pollers.filter(
-    (p) => p.lastAccess && t - p.lastAccess.getTime() < POLLER_LIVE_MS,
-  );
+  // A worker that just went silent still looks like a recent poller: it is not one.
+  const livePollers = pollers
+    .filter((p) => !(lost && p.identity === s.worker))
+    .filter((p) => p.lastAccess && t - p.lastAccess.getTime() < POLLER_LIVE_MS);
   const workers = liveWorkers(fleet, queue, t);
   const busy = fleet.stages.filter(
     (o) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nodeLine, progressText } from '../../../cli/watch.js';
+import { nodeLine, progressText, runLines, withLastTable } from '../../../cli/watch.js';
 import type { NodeProgress } from '../../../pipeline/describe-run.js';
 import type { PendingStage } from '../../../pipeline/pending-stage.js';
 
@@ -56,5 +56,33 @@ describe('elo watch lines', () => {
       nodeLine(node({ state: 'failed', error: 'NonFiniteLossError: loss NaN' })),
       /loss NaN$/,
     );
+  });
+
+  it('without a node table (no cpu worker answers the query) the last one stays, with fresh pending state', () => {
+    const last = {
+      workflowId: 'r',
+      runId: 'x',
+      status: 'RUNNING',
+      startTime: new Date(0),
+      runName: 'r',
+      dagName: 'elo',
+      nodes: [
+        node({ id: 'data', stage: 'prepare-data', state: 'succeeded' }),
+        node({ live: live({}) }),
+      ],
+    };
+    const now = {
+      ...last,
+      dagName: '?',
+      nodes: [node({ live: live({ state: 'scheduled', attempt: 2 }) })],
+      tableUnavailable: 'no worker answered within 10 s',
+    };
+    const d = withLastTable(now, last);
+    assert.deepEqual(
+      d.nodes.map((n) => `${n.id}:${n.state}:${n.live?.state ?? '-'}`),
+      ['data:succeeded:-', 'elo-pretrain:running:scheduled'],
+    );
+    assert.match(runLines(d)[1]!, /node table not current: its query failed, no worker answered/);
+    assert.equal(withLastTable(now, undefined), now);
   });
 });

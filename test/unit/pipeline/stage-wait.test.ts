@@ -114,10 +114,20 @@ describe('why a stage waits (stage-wait)', () => {
       worker: '7@box',
       lastFailure: 'activity Heartbeat timeout',
     });
-    const r = explainQueued(retry, 'elo-gpu', 'gpu', fleet({}), NOW);
+    // The lost worker's last poll is recent, but it is gone: not counted as polling.
+    const recent = fleet({
+      queues: [
+        {
+          kind: 'gpu',
+          name: 'elo-gpu',
+          pollers: [{ identity: '7@box', lastAccess: at(10), types: ['activity'] }],
+        },
+      ],
+    });
+    const r = explainQueued(retry, 'elo-gpu', 'gpu', recent, NOW);
     assert.match(
       r.text,
-      /^no worker polls elo-gpu.*\(attempt 2; attempt 1 on 7@box: its worker stopped heartbeating \(activity Heartbeat timeout\)\)$/,
+      /^no worker polls elo-gpu; last poll 10s ago by 7@box.*\(attempt 2; attempt 1 on 7@box: its worker stopped heartbeating \(activity Heartbeat timeout\)\)$/,
     );
   });
 
