@@ -66,6 +66,7 @@ export function workersJson(f: FleetSnapshot) {
       run: r.run,
       workflowId: r.workflowId,
       pipeline: r.pipeline ?? null,
+      taskQueue: r.taskQueue,
       startedAt: r.startedAt.toISOString(),
     })),
   };
@@ -112,7 +113,9 @@ export function workersText(j: WorkersJson): string[] {
   else {
     out.push(`open runs (${j.openRuns.length}):`);
     for (const r of j.openRuns) {
-      out.push(`  ${r.run.padEnd(24)} ${(r.pipeline ?? '').padEnd(14)} since ${r.startedAt}`);
+      out.push(
+        `  ${r.run.padEnd(24)} ${(r.pipeline ?? '').padEnd(14)} since ${r.startedAt}  on ${r.taskQueue}`,
+      );
     }
   }
   if (!j.workerHeartbeats)

@@ -5,12 +5,18 @@
 import type { FleetSnapshot } from '../pipeline/fleet.js';
 import { holderText } from '../pipeline/stage-wait.js';
 
+/** The open runs, other than `ownRun`, whose workflows run on `cpuQueue`: the demo's worker's. */
+export function otherRuns(fleet: FleetSnapshot, ownRun: string, cpuQueue: string) {
+  return fleet.openRuns.filter((r) => r.run !== ownRun && r.taskQueue === cpuQueue);
+}
+
 export function otherRunsLines(
   fleet: FleetSnapshot,
   ownRun: string,
+  cpuQueue: string,
   address: string | undefined,
 ): string[] {
-  const others = fleet.openRuns.filter((r) => r.run !== ownRun);
+  const others = otherRuns(fleet, ownRun, cpuQueue);
   if (others.length === 0) return [];
   const lines = [
     `${others.length} other run(s) still open in this Temporal server; the demo's worker runs ` +

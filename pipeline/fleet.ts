@@ -51,6 +51,8 @@ export interface OpenRun {
   run: string;
   workflowId: string;
   pipeline?: string;
+  /** The workflow's task queue: the cpu queue of the deployment that runs it. */
+  taskQueue: string;
   startedAt: Date;
 }
 
@@ -188,6 +190,7 @@ async function openRuns(
       run: (sa['EloRunName']?.[0] as string | undefined) ?? wf.workflowId,
       workflowId: wf.workflowId,
       ...(pipeline ? { pipeline } : {}),
+      taskQueue: wf.taskQueue,
       startedAt: wf.startTime,
     });
     if (runs.length >= max) break;

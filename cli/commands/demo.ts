@@ -3,7 +3,7 @@
 // the ./runs store, the shipped corpora and base model — with live progress, then the results
 // table and the report's path. Other runs left open in the server are named first. Run again,
 // every stage is served from the cache.
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -11,9 +11,10 @@ import { projectRoot } from '../../infra/project-paths.js';
 import type { DevServer } from '../../infra/temporal-dev-server.js';
 import { fleetSnapshot } from '../../pipeline/fleet.js';
 import { startRun } from '../../pipeline/run-client.js';
+import { TASK_QUEUES } from '../../pipeline/task-queues.js';
 import { printOutcome } from './runs.js';
 import { storeUriOf, taskQueues, withClient } from '../client.js';
-import { otherRunsLines } from '../other-runs.js';
+import { otherRuns, otherRunsLines } from '../other-runs.js';
 import { loadRunSource, runRequestOf } from '../run-source.js';
 import { SupervisedWorker } from '../supervised-worker.js';
 import { watchRun } from '../watch.js';
@@ -42,6 +43,8 @@ export function registerDemoCommand(program: Command): void {
         console.log(`Temporal ${server.address}; Web UI ${server.uiUrl ?? '(off)'}`);
       }
       const logFile = path.join(projectRoot, '.temporal', 'demo-worker.log');
+      // .temporal/ exists only once the local server ran: not when --address names another one.
+      mkdirSync(path.dirname(logFile), { recursive: true });
       const fd = openSync(logFile, 'a');
       const worker = new SupervisedWorker({
         spawn: () => spawnWorker('all', fd),
@@ -90,10 +93,11 @@ export function registerDemoCommand(program: Command): void {
 /** Names the other open runs the demo's worker will serve too; cancels them if asked. */
 async function sayOtherRuns(client: Client, ownRun: string, cancel: boolean): Promise<void> {
   const fleet = await fleetSnapshot(client, { queues: taskQueues() });
-  const others = fleet.openRuns.filter((r) => r.run !== ownRun);
+  const cpu = taskQueues().cpu ?? TASK_QUEUES.cpu;
+  const others = otherRuns(fleet, ownRun, cpu);
   if (others.length === 0) return;
   if (!cancel) {
-    for (const line of otherRunsLines(fleet, ownRun, process.env['TEMPORAL_ADDRESS']))
+    for (const line of otherRunsLines(fleet, ownRun, cpu, process.env['TEMPORAL_ADDRESS']))
       console.log(line);
     return;
   }

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import type { showJson } from '../../cli/commands/runs.js';
 import type { WorkersJson } from '../../cli/fleet-view.js';
 import type { DagSpec } from '../../pipeline/dag.js';
@@ -136,5 +139,41 @@ describe('operators see the fleet: elo workers, why a stage waits, dead workers 
       },
       { role: 'cpu' },
     );
+  });
+
+  it('elo demo names the other runs open in its server, with the command to cancel them', async () => {
+    const { uri } = await h.fileStore();
+    const queues = h.queues('demo-others');
+    process.env['ELO_CPU_QUEUE'] = queues.cpu;
+    process.env['ELO_GPU_QUEUE'] = queues.gpu;
+    const other = uniqueName('left-open');
+    // Left open from before: nothing polls these queues until the demo's own worker comes up.
+    const left = await h.start({
+      runName: other,
+      storeUri: uri,
+      taskQueues: queues,
+      dag: {
+        name: 'old',
+        nodes: [{ id: 'hello', stage: 'demo-write-text', params: { text: 'x' } }],
+      },
+    });
+    const dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'demo-'));
+    const config = path.join(dir, 'tiny.json');
+    const own = uniqueName('tiny-demo');
+    await writeFile(
+      config,
+      JSON.stringify({
+        name: own,
+        nodes: [{ id: 'train', stage: 'demo-train', params: { steps: 5 } }],
+      }),
+    );
+    const demo = await elo('--store', fileURLToPath(uri), 'demo', '--config', config);
+    assert.equal(demo.code, 0, demo.stdout + demo.stderr);
+    assert.match(demo.stdout, /1 other run\(s\) still open in this Temporal server/);
+    assert.match(demo.stdout, new RegExp(`\n {2}${other} +old +since `));
+    assert.match(demo.stdout, new RegExp(`npx elo cancel ${other}`));
+    assert.match(demo.stdout, new RegExp(`${own}: completed`));
+    // The demo's worker served the older run too, as it said it would.
+    assert.equal((await left.result()).status, 'succeeded');
   });
 });

@@ -32,8 +32,21 @@ const fleet: FleetSnapshot = {
     },
   ],
   openRuns: [
-    { run: 'elo-demo', workflowId: 'elo-demo', pipeline: 'elo', startedAt: at(60) },
-    { run: 'elo-l3b', workflowId: 'elo-l3b', pipeline: 'elo', startedAt: at(3600) },
+    {
+      run: 'elo-demo',
+      workflowId: 'elo-demo',
+      pipeline: 'elo',
+      taskQueue: 'elo-cpu',
+      startedAt: at(60),
+    },
+    { run: 'elsewhere', workflowId: 'elsewhere', taskQueue: 'team-b-cpu', startedAt: at(60) },
+    {
+      run: 'elo-l3b',
+      workflowId: 'elo-l3b',
+      pipeline: 'elo',
+      taskQueue: 'elo-cpu',
+      startedAt: at(3600),
+    },
   ],
   stages: [
     {
@@ -92,7 +105,7 @@ describe('elo workers (fleet view) and the demo’s other-runs notice', () => {
       text,
       /queued elo-demo\/elo-pretrain \(elo-pretrain\) since \d\d:\d\d: gpu slot busy/,
     );
-    assert.match(text, /open runs \(2\):/);
+    assert.match(text, /open runs \(3\):/);
   });
 
   it('an empty queue says nobody polls it', () => {
@@ -103,8 +116,8 @@ describe('elo workers (fleet view) and the demo’s other-runs notice', () => {
     );
   });
 
-  it('the demo names the other open runs, what they run, and how to cancel them', () => {
-    const lines = otherRunsLines(fleet, 'elo-demo', '127.0.0.1:7233');
+  it('the demo names the other open runs of its queues, what they run, and how to cancel them', () => {
+    const lines = otherRunsLines(fleet, 'elo-demo', 'elo-cpu', '127.0.0.1:7233');
     assert.match(lines[0]!, /^1 other run\(s\) still open/);
     assert.match(
       lines[1]!,
@@ -112,7 +125,12 @@ describe('elo workers (fleet view) and the demo’s other-runs notice', () => {
     );
     assert.match(lines[2]!, /TEMPORAL_ADDRESS=127\.0\.0\.1:7233 npx elo cancel elo-l3b$/);
     assert.deepEqual(
-      otherRunsLines({ ...fleet, openRuns: [fleet.openRuns[0]!] }, 'elo-demo', undefined),
+      otherRunsLines(
+        { ...fleet, openRuns: fleet.openRuns.slice(0, 2) },
+        'elo-demo',
+        'elo-cpu',
+        undefined,
+      ),
       [],
     );
   });
