@@ -12,6 +12,7 @@ import type {
   StageFailureDetails,
   StageHeartbeat,
   TrainingProgress,
+  WorkerMemory,
 } from '../pipeline/stage-call.js';
 import type { StageDef, StageInputs, StageOutputs, StageParams } from '../pipeline/stage.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
@@ -57,6 +58,11 @@ export interface StageDeps {
   storeFor(uri: string): Promise<ArtifactStore>;
   /** The worker's identity (`pid@host`): sent with every heartbeat and failure of its attempts. */
   worker?: string;
+  /**
+   * The worker's memory budget and use now, sent with every heartbeat so `elo workers` shows it
+   * (a worker without a budget leaves it out).
+   */
+  workerMemory?: () => WorkerMemory;
 }
 
 /**
@@ -85,7 +91,14 @@ export function implementStage<S extends StageDef>(
       const ctx = Context.current();
       let last: TrainingProgress | undefined;
       // Every heartbeat names the worker, so the UI shows which machine runs (or ran) the attempt.
-      const send = () => heartbeat({ ...last, ...(worker ? { worker } : {}) } as StageHeartbeat);
+      const send = () => {
+        const details: StageHeartbeat = { ...last, ...(worker ? { worker } : {}) };
+        if (deps.workerMemory) {
+          const { budgetBytes, inUseBytes } = deps.workerMemory();
+          details.workerMemory = { budgetBytes, inUseBytes };
+        }
+        heartbeat(details);
+      };
       // Heartbeats carry cancellation to the activity; the SDK throttles them to the timeout.
       const beat = stage.timeouts.heartbeat ? setInterval(send, 1000) : undefined;
       try {

@@ -33,6 +33,11 @@ export function workersJson(f: FleetSnapshot) {
     const workers = [...identities].sort().map((identity) => {
       const poller = q.pollers.find((p) => p.identity === identity);
       const hb = (f.workers ?? []).find((w) => w.identity === identity && w.taskQueue === q.name);
+      const mine = executing.filter((s) => s.worker === identity);
+      // The budget as the worker's newest stage heartbeat reported it (any queue: one process).
+      const reported = f.stages
+        .filter((s) => s.worker === identity && s.workerMemory && s.lastHeartbeat)
+        .sort((a, b) => b.lastHeartbeat!.getTime() - a.lastHeartbeat!.getTime())[0];
       return {
         identity,
         host: hb?.host ?? identity.split('@')[1]?.split(' ')[0] ?? null,
@@ -43,9 +48,9 @@ export function workersJson(f: FleetSnapshot) {
         startedAt: iso(hb?.startedAt),
         slots: hb?.activitySlots ?? null,
         hostMemoryUsed: hb?.hostMemoryUsed ?? null,
-        // A worker's memory budget and what its admitted stages hold, once workers have one.
-        memory: null as { budgetBytes: number; inUseBytes: number } | null,
-        executing: executing.filter((s) => s.worker === identity).map(stageJson),
+        // Known while the worker runs a stage (its heartbeats carry it); null otherwise.
+        memory: reported?.workerMemory ?? null,
+        executing: mine.map(stageJson),
       };
     });
     const queued = onQueue
@@ -74,6 +79,8 @@ export function workersJson(f: FleetSnapshot) {
 
 export type WorkersJson = ReturnType<typeof workersJson>;
 
+const gb = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+
 const since = (iso: string | null, now: number) =>
   iso ? `${ago(now - new Date(iso).getTime())} ago` : 'never';
 
@@ -90,6 +97,7 @@ export function workersText(j: WorkersJson): string[] {
       if (w.status && w.status !== 'running') parts.push(w.status);
       if (w.slots) parts.push(`slots ${w.slots.used}/${w.slots.used + w.slots.available} in use`);
       if (w.heartbeatAt) parts.push(`heartbeat ${since(w.heartbeatAt, now)}`);
+      if (w.memory) parts.push(`memory ${gb(w.memory.inUseBytes)}/${gb(w.memory.budgetBytes)} GB`);
       if (w.hostMemoryUsed !== null)
         parts.push(`host memory ${Math.round(w.hostMemoryUsed * 100)}%`);
       out.push(`  ${parts.join('  ')}`);

@@ -4,7 +4,7 @@
 // and the fleet snapshot (every open run), so `elo watch` and `elo workers` read the same fields.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { StageHeartbeat, TrainingProgress } from './stage-call.js';
+import type { StageHeartbeat, TrainingProgress, WorkerMemory } from './stage-call.js';
 
 type PendingActivityInfo = temporal.api.workflow.v1.IPendingActivityInfo;
 type Timestamp = { seconds?: number | { toNumber(): number } | null; nanos?: number | null };
@@ -40,6 +40,8 @@ export interface PendingStage {
   /** While scheduled after a failure: when the next attempt becomes available to workers. */
   nextAttemptAt?: Date;
   progress?: Partial<TrainingProgress>;
+  /** The worker's memory budget and use, as of the last heartbeat (workers with a budget). */
+  workerMemory?: WorkerMemory;
   lastFailure?: string;
 }
 
@@ -63,7 +65,7 @@ export function pendingStage(a: PendingActivityInfo): PendingStage | undefined {
     ? defaultPayloadConverter.fromPayload<StageHeartbeat | undefined>(payload)
     : undefined;
   // The worker tag rides along in the heartbeat; what remains is the stage's own progress.
-  const { worker: _worker, ...progress } = details ?? {};
+  const { worker: _worker, workerMemory, ...progress } = details ?? {};
   const hasProgress = Object.keys(progress).length > 0;
   const heartbeatTimeoutMs = timestampMs(a.activityOptions?.heartbeatTimeout);
   const out: PendingStage = {
@@ -82,6 +84,7 @@ export function pendingStage(a: PendingActivityInfo): PendingStage | undefined {
     heartbeatTimeoutMs: heartbeatTimeoutMs || undefined,
     nextAttemptAt: dateOf(a.nextAttemptScheduleTime),
     progress: hasProgress ? (progress as Partial<TrainingProgress>) : undefined,
+    workerMemory,
     lastFailure: a.lastFailure?.message ?? undefined,
   };
   for (const [k, v] of Object.entries(optional)) {

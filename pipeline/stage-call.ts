@@ -47,4 +47,13 @@ export interface TrainingProgress {
  * worker running the attempt, so the Temporal UI's pending-activity and timeout details name the
  * machine of every attempt.
  */
-export type StageHeartbeat = Partial<TrainingProgress> & { worker?: string };
+export type StageHeartbeat = Partial<TrainingProgress> & {
+  worker?: string;
+  /** The worker's memory budget and what its admitted stages hold, where it has a budget. */
+  workerMemory?: WorkerMemory;
+};
+
+export interface WorkerMemory {
+  budgetBytes: number;
+  inUseBytes: number;
+}

@@ -61,6 +61,7 @@ const fleet: FleetSnapshot = {
       startedAt: at(900),
       lastHeartbeat: at(4),
       progress: { step: 1, totalSteps: 3 },
+      workerMemory: { budgetBytes: 24 * 2 ** 30, inUseBytes: 6 * 2 ** 30 },
     },
     {
       run: 'elo-demo',
@@ -83,7 +84,13 @@ describe('elo workers (fleet view) and the demo’s other-runs notice', () => {
     const w = gpu.workers[0]!;
     assert.deepEqual(
       { identity: w.identity, host: w.host, slots: w.slots, polls: w.polls, memory: w.memory },
-      { identity: '7@box', host: 'box', slots: { used: 1, available: 0 }, polls: [], memory: null },
+      {
+        identity: '7@box',
+        host: 'box',
+        slots: { used: 1, available: 0 },
+        polls: [],
+        memory: { budgetBytes: 24 * 2 ** 30, inUseBytes: 6 * 2 ** 30 },
+      },
     );
     assert.deepEqual(
       w.executing.map((s) => [s.run, s.node, s.attempt, s.step, s.totalSteps, s.since]),
@@ -98,7 +105,7 @@ describe('elo workers (fleet view) and the demo’s other-runs notice', () => {
     assert.match(text, /elo-gpu \(gpu\): 1 worker\(s\), backlog 1/);
     assert.match(
       text,
-      /7@box +not polling {2}slots 1\/1 in use {2}heartbeat 10s ago {2}host memory 42%/,
+      /7@box +not polling {2}slots 1\/1 in use {2}heartbeat 10s ago {2}memory 6\.0\/24\.0 GB {2}host memory 42%/,
     );
     assert.match(text, /running elo-l3b\/elo-pretrain \(elo-pretrain\) {2}attempt 1 {2}step 1\/3/);
     assert.match(
