@@ -92,12 +92,12 @@ export function implementStage<S extends StageDef>(
       let last: TrainingProgress | undefined;
       // Every heartbeat names the worker, so the UI shows which machine runs (or ran) the attempt.
       const send = () => {
-        const details: StageHeartbeat = { ...last, ...(worker ? { worker } : {}) };
+        const payload: StageHeartbeat = { ...last, ...(worker ? { worker } : {}) };
         if (deps.workerMemory) {
           const { budgetBytes, inUseBytes } = deps.workerMemory();
-          details.workerMemory = { budgetBytes, inUseBytes };
+          payload.workerMemory = { budgetBytes, inUseBytes };
         }
-        heartbeat(details);
+        heartbeat(payload);
       };
       // Heartbeats carry cancellation to the activity; the SDK throttles them to the timeout.
       const beat = stage.timeouts.heartbeat ? setInterval(send, 1000) : undefined;
