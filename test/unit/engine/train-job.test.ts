@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,14 +12,14 @@ import {
   runTrainJobInWorker,
   type TrainJob,
 } from '../../../engine/train/train-job.js';
-import { useBackend } from './helpers/backend-and-reference.js';
+import { TEST_BACKEND, useBackend } from './helpers/backend-and-reference.js';
 import { TOY_CONFIG, toyTokens, toyTrainConfig } from './helpers/toy-training.js';
 
 describe('training jobs', () => {
   let dir: string;
   let job: (name: string) => TrainJob;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'job-'));
     const model = LlamaModel.init(TOY_CONFIG, 1, { initializerRange: 0.1 });
     await saveModelFolder(model, path.join(dir, 'base'));
@@ -32,7 +32,7 @@ describe('training jobs', () => {
     for (let i = 0; i < 700; i += 9) await w.appendDocument(tokens.subarray(i, i + 9), 'ko');
     await w.close();
     job = (name) => ({
-      backend: 'wasm',
+      backend: TEST_BACKEND,
       model: { folder: path.join(dir, 'base') },
       data: { shards: [path.join(dir, 'data.bin')], eosTokenId: 1, seqLen: 16, batchSize: 2 },
       selection: { mode: 'freeze-tune', layers: [1, 2] },
@@ -77,6 +77,20 @@ describe('training jobs', () => {
       await sha(path.join(dir, 'worker', 'out', 'model.safetensors')),
       await sha(path.join(dir, 'straight', 'out', 'model.safetensors')),
     );
+  });
+
+  it('writes TensorBoard scalars (loss, lr, grad norm, tokens/s) for every step', async () => {
+    const logdir = path.join(dir, 'tb', 'events');
+    const result = await runTrainJob({ ...job('tb'), tensorboard: { logdir } });
+    assert.equal(result.step, 5);
+    const files = (await readdir(logdir)).filter((f) => f.startsWith('events.out.tfevents.'));
+    assert.equal(files.length, 1, `event files: ${files.join(', ')}`);
+    // An event file is TFRecords of Event protos; each scalar's tag is stored as plain bytes.
+    const bytes = await readFile(path.join(logdir, files[0]!));
+    for (const tag of ['train/loss', 'train/lr', 'train/grad_norm', 'train/tokens_per_sec']) {
+      const count = bytes.toString('latin1').split(tag).length - 1;
+      assert.equal(count, 5, `${tag}: ${count} events`);
+    }
   });
 
   it('a worker failure rejects with the error', async () => {
