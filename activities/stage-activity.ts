@@ -10,7 +10,9 @@ import type {
   StageActivityInput,
   StageActivityResult,
   StageFailureDetails,
+  StageHeartbeat,
   TrainingProgress,
+  WorkerMemory,
 } from '../pipeline/stage-call.js';
 import type { StageDef, StageInputs, StageOutputs, StageParams } from '../pipeline/stage.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
@@ -60,6 +62,13 @@ export interface StageImplementation {
 
 export interface StageDeps {
   storeFor(uri: string): Promise<ArtifactStore>;
+  /** The worker's identity (`pid@host`): sent with every heartbeat and failure of its attempts. */
+  worker?: string;
+  /**
+   * The worker's memory budget and use now, sent with every heartbeat so `elo workers` shows it
+   * (a worker without a budget leaves it out).
+   */
+  workerMemory?: () => WorkerMemory;
 }
 
 /**
@@ -76,14 +85,28 @@ export function implementStage<S extends StageDef>(
     stage,
     async run(input, deps) {
       const attempt = activityInfo().attempt;
-      const details: StageFailureDetails = { stage: stage.name, attempt };
+      const worker = deps.worker;
+      const details: StageFailureDetails = {
+        stage: stage.name,
+        attempt,
+        ...(worker ? { worker } : {}),
+      };
       const params = parseOrFail(stage.params, input.params, `${stage.name}: params`, details);
       const inputs = parseOrFail(stage.inputs, input.inputs, `${stage.name}: inputs`, details);
       const store = await deps.storeFor(input.run.storeUri);
       const ctx = Context.current();
       let last: TrainingProgress | undefined;
+      // Every heartbeat names the worker, so the UI shows which machine runs (or ran) the attempt.
+      const send = () => {
+        const payload: StageHeartbeat = { ...last, ...(worker ? { worker } : {}) };
+        if (deps.workerMemory) {
+          const { budgetBytes, inUseBytes } = deps.workerMemory();
+          payload.workerMemory = { budgetBytes, inUseBytes };
+        }
+        heartbeat(payload);
+      };
       // Heartbeats carry cancellation to the activity; the SDK throttles them to the timeout.
-      const beat = stage.timeouts.heartbeat ? setInterval(() => heartbeat(last), 1000) : undefined;
+      const beat = stage.timeouts.heartbeat ? setInterval(send, 1000) : undefined;
       try {
         const outcome = await impl({
           stage,
@@ -99,7 +122,7 @@ export function implementStage<S extends StageDef>(
           progress: (progress) => {
             checkProgressSize(stage, progress, details);
             last = progress;
-            heartbeat(progress);
+            send();
           },
           previousProgress: activityInfo().heartbeatDetails,
           signal: ctx.cancellationSignal,

@@ -8,6 +8,7 @@ import { registerRunsCommands } from './commands/runs.js';
 import { registerScheduleCommands } from './commands/schedule.js';
 import { registerServiceCommands } from './commands/services.js';
 import { registerStoreCommands } from './commands/store.js';
+import { registerWorkersCommand } from './commands/workers.js';
 import { EXIT_BAD_INPUT, exitCodeFor, oneLine } from './errors.js';
 import { addSettingsOptions, applySettings } from './settings.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRunsCommands(program);
   registerScheduleCommands(program);
   registerServiceCommands(program);
+  registerWorkersCommand(program);
   registerDemoCommand(program);
   registerModelCommands(program);
   registerStoreCommands(program);

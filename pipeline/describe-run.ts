@@ -1,28 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { NodesView } from '../workflows/run-pipeline.js';
+import { stageCatalog } from './catalog.js';
+import { pendingStage, type PendingStage } from './pending-stage.js';
 import type { NodeRecord } from './run-state.js';
-import type { TrainingProgress } from './stage-call.js';
-
-// temporal.api.enums.v1.PendingActivityState, by number.
-const PENDING_STATES = [
-  'unspecified',
-  'scheduled',
-  'started',
-  'cancel-requested',
-  'paused',
-  'pause-requested',
-];
 
 export interface NodeProgress extends NodeRecord {
-  /** For running stages: the attempt in progress and the last heartbeat's details. */
-  live?: {
-    attempt: number;
-    state: string;
-    lastHeartbeat?: Date;
-    progress?: Partial<TrainingProgress>;
-    lastFailure?: string;
-  };
+  /** For running stages: the attempt in progress, who runs it and the last heartbeat's details. */
+  live?: PendingStage;
 }
 
 export interface RunDescription {
@@ -34,6 +18,22 @@ export interface RunDescription {
   runName: string;
   dagName: string;
   nodes: NodeProgress[];
+  /**
+   * Set when the node table could not be queried (a query needs a worker of the run's cpu queue,
+   * which runs the workflow): nodes then lists only the stages pending on the server.
+   */
+  tableUnavailable?: string;
+}
+
+/** How long the node-table query may wait for a worker to answer. */
+export const QUERY_DEADLINE_MS = 10_000;
+
+function queryError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+  return /deadline/i.test(`${message} ${cause}`)
+    ? `no worker answered within ${QUERY_DEADLINE_MS / 1000} s`
+    : message;
 }
 
 /**
@@ -43,68 +43,59 @@ export interface RunDescription {
  */
 export async function describeRun(client: Client, workflowId: string): Promise<RunDescription> {
   const handle = client.workflow.getHandle(workflowId);
-  const description = await handle.describe();
-  const view = await nodeTable(handle, workflowId, description.status.name);
-  const pending = new Map(
-    (description.raw.pendingActivities ?? []).map((a) => [a.activityId ?? '', a] as const),
-  );
-  const nodes = view.nodes.map((node): NodeProgress => {
-    const activity = pending.get(`stage/${node.id}`);
-    if (!activity) return node;
-    const payload = activity.heartbeatDetails?.payloads?.[0];
-    const progress = payload
-      ? defaultPayloadConverter.fromPayload<Partial<TrainingProgress>>(payload)
-      : undefined;
-    const seconds = activity.lastHeartbeatTime?.seconds;
-    return {
-      ...node,
-      live: {
-        attempt: activity.attempt ?? 1,
-        state: PENDING_STATES[Number(activity.state ?? 0)] ?? 'unknown',
-        ...(seconds != null ? { lastHeartbeat: new Date(Number(seconds) * 1000) } : {}),
-        ...(progress ? { progress } : {}),
-        ...(activity.lastFailure?.message ? { lastFailure: activity.lastFailure.message } : {}),
-      },
-    };
-  });
-  return {
+  const [description, queried] = await Promise.all([
+    handle.describe(),
+    // A query waits for a worker to answer it; with the run's cpu worker gone it would wait for
+    // minutes, and the watch with it: give up after a few seconds and show what the server knows.
+    client
+      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<NodesView>('nodes'))
+      .then(
+        (view) => ({ view }),
+        (err: unknown) => ({ error: queryError(err) }),
+      ),
+  ]);
+  const pending = new Map<string, PendingStage>();
+  for (const a of description.raw.pendingActivities ?? []) {
+    const p = pendingStage(a);
+    if (p) pending.set(p.nodeId, p);
+  }
+  const base = {
     workflowId,
     runId: description.runId,
     status: description.status.name,
     startTime: description.startTime,
     ...(description.closeTime ? { closeTime: description.closeTime } : {}),
-    runName: view.runName,
-    dagName: view.dagName,
-    nodes,
   };
-}
-
-/** No worker answered the node-table query of a running run. */
-export class NoWorkerError extends Error {
-  override readonly name = 'NoWorkerError';
-}
-
-/**
- * The node table by query. A query is answered by a worker replaying the run: a run ended before
- * its first workflow task (terminated, timed out) has none to give, and shows no nodes; a running
- * one with no worker polling gets a sentence saying what to start.
- */
-async function nodeTable(
-  handle: ReturnType<Client['workflow']['getHandle']>,
-  workflowId: string,
-  status: string,
-): Promise<NodesView> {
-  try {
-    return await handle.query<NodesView>('nodes');
-  } catch (err) {
-    if (status === 'RUNNING') {
-      throw new NoWorkerError(
-        `run ${workflowId} is running, but no worker answered for its node table ` +
-          `(${(err as Error).message}): start one with \`elo worker\` against this server ` +
-          '(and the same ELO_CPU_QUEUE), then ask again',
-        { cause: err },
-      );
-    }
-    return { runName: workflowId, dagName: '?', status: 'failed', nodes: [] };
+  if ('error' in queried && description.status.name !== 'RUNNING') {
+    // A run that ended before its first workflow task (terminated, timed out) has no table to give.
+    return { ...base, runName: workflowId, dagName: '?', nodes: [] };
   }
+  if ('error' in queried) {
+    // No worker answers queries (the cpu worker is down): say so, and show what the server
+    // itself knows, the pending stages, rather than fail the whole view.
+    const sa = description.searchAttributes as Record<string, unknown[] | undefined>;
+    return {
+      ...base,
+      runName: (sa['EloRunName']?.[0] as string | undefined) ?? workflowId,
+      dagName: (sa['EloPipeline']?.[0] as string | undefined) ?? '?',
+      nodes: [...pending.values()].map((live) => ({
+        id: live.nodeId,
+        stage: live.stage,
+        stageVersion: '',
+        queue: stageCatalog.get(live.stage)?.queue ?? 'cpu',
+        state: 'running',
+        attempts: live.attempt,
+        outputs: {},
+        metrics: {},
+        live,
+      })),
+      tableUnavailable: queried.error,
+    };
+  }
+  const { view } = queried;
+  const nodes = view.nodes.map((node): NodeProgress => {
+    const live = pending.get(node.id);
+    return live ? { ...node, live } : node;
+  });
+  return { ...base, runName: view.runName, dagName: view.dagName, nodes };
 }

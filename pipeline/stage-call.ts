@@ -33,6 +33,8 @@ export interface StageActivityResult {
 export interface StageFailureDetails {
   stage: string;
   attempt: number;
+  /** The worker identity (`pid@host`) the attempt failed on. */
+  worker?: string;
 }
 
 /** Live progress of long stages, sent as heartbeat details: a few hundred bytes, never tensors. */
@@ -44,4 +46,20 @@ export interface TrainingProgress {
   lastCheckpoint?: { uri: string; step: number };
   /** Steps the stage runs in all, when known (progress bars, ETA). */
   totalSteps?: number;
+}
+
+/**
+ * What a stage's heartbeat carries: its progress (training stages) plus the identity of the
+ * worker running the attempt, so the Temporal UI's pending-activity and timeout details name the
+ * machine of every attempt.
+ */
+export type StageHeartbeat = Partial<TrainingProgress> & {
+  worker?: string;
+  /** The worker's memory budget and what its admitted stages hold, where it has a budget. */
+  workerMemory?: WorkerMemory;
+};
+
+export interface WorkerMemory {
+  budgetBytes: number;
+  inUseBytes: number;
 }

@@ -65,12 +65,39 @@ function decode<T>(payloads: { payloads?: unknown[] | null } | null | undefined)
   }
 }
 
-function failureText(f: { message?: string | null; cause?: unknown } | null | undefined): string {
+interface FailureLike {
+  message?: string | null;
+  cause?: unknown;
+  applicationFailureInfo?: { details?: { payloads?: unknown[] | null } | null } | null;
+  timeoutFailureInfo?: { lastHeartbeatDetails?: { payloads?: unknown[] | null } | null } | null;
+}
+
+/**
+ * The worker an attempt failed on: stage failures carry it in their details, a heartbeat timeout
+ * in the last heartbeat's details (the timeout itself comes from the server).
+ */
+function failureWorker(f: FailureLike): string | undefined {
+  const from = (p: { payloads?: unknown[] | null } | null | undefined) => {
+    const v = decode<{ worker?: unknown }>(p);
+    return typeof v?.worker === 'string' ? v.worker : undefined;
+  };
+  const cause = f.cause as FailureLike | null | undefined;
+  return (
+    from(f.applicationFailureInfo?.details) ??
+    from(f.timeoutFailureInfo?.lastHeartbeatDetails) ??
+    (cause ? failureWorker(cause) : undefined)
+  );
+}
+
+function failureText(f: FailureLike | null | undefined): string {
   if (!f) return '';
   const cause = f.cause as { message?: string | null } | null | undefined;
-  return cause?.message && cause.message !== f.message
-    ? `${f.message ?? ''} (${cause.message})`
-    : (f.message ?? '');
+  const text =
+    cause?.message && cause.message !== f.message
+      ? `${f.message ?? ''} (${cause.message})`
+      : (f.message ?? '');
+  const worker = failureWorker(f);
+  return worker ? `${text} [on ${worker}]` : text;
 }
 
 /**
@@ -143,7 +170,8 @@ export function historyToTimeline(history: History): RunTimeline {
           detail: `${attempt - 1} earlier attempt(s) failed; last: ${failureText(a.activityTaskStartedEventAttributes.lastFailure)}`,
         });
       }
-      push(s, 'started', { attempt });
+      const identity = a.activityTaskStartedEventAttributes.identity;
+      push(s, 'started', { attempt, ...(identity ? { detail: `on ${identity}` } : {}) });
     } else if (a.activityTaskCompletedEventAttributes) {
       const s = ref(a.activityTaskCompletedEventAttributes.scheduledEventId);
       if (s?.kind === 'stage') push(s, 'completed');

@@ -9,6 +9,7 @@ import { openStore } from '../storage/open-store.js';
 import { retryingStore, storeRetryFromEnv } from '../storage/retrying-store.js';
 import { log as activityLog } from '@temporalio/activity';
 import { workflowsPath } from './workflow-bundle.js';
+import { workerIdentity } from './worker-identity.js';
 import { STAGE_IMPLEMENTATIONS } from './stage-implementations.js';
 
 export type WorkerRole = 'cpu' | 'gpu' | 'all';
@@ -24,6 +25,8 @@ export interface CreateWorkersOptions {
   storeFor?: (uri: string) => Promise<ArtifactStore>;
   /** A prebuilt bundle (tests bundle once instead of per worker). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Poller identity, also named in stage heartbeats and failures (default `workerIdentity()`). */
+  identity?: string;
   /** Extra worker options (tests: maxCachedWorkflows 0 to force replay). */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -71,7 +74,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     }
   }
   const of = (queue: QueueKind) => impls.filter((i) => i.stage.queue === queue);
+  const identity = options.identity ?? workerIdentity();
   const common = {
+    identity,
     connection: options.connection,
     namespace: options.namespace ?? 'default',
     shutdownGraceTime: options.shutdownGraceTime ?? 0,
@@ -86,7 +91,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
       activities: {
         ...createPipelineActivities(storeFor),
-        ...createStageActivities({ storeFor }, of('cpu')),
+        ...createStageActivities({ storeFor, worker: identity }, of('cpu')),
       },
       maxConcurrentActivityTaskExecutions: options.concurrency?.cpu ?? 4,
     });
@@ -95,7 +100,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     specs.push({
       ...common,
       taskQueue: queues.gpu,
-      activities: createStageActivities({ storeFor }, of('gpu')),
+      activities: createStageActivities({ storeFor, worker: identity }, of('gpu')),
       maxConcurrentActivityTaskExecutions: options.concurrency?.gpu ?? 1,
     });
   }

@@ -83,9 +83,13 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   // Each stage runs with its own options (queue, timeouts, retry policy, node overrides), under
   // the activity id `stage/<node>` so progress and history map back to nodes.
   const stageActivity = (stage: StageDef, node: ResolvedNode): StageActivity => {
+    const base = stageActivityOptions(stage, queues, node.options);
     const options: ActivityOptions = {
-      ...stageActivityOptions(stage, queues, node.options),
+      ...base,
       activityId: `stage/${node.id}`,
+      // The UI's one-line label of the activity; the worker of each attempt is in its heartbeat
+      // details and failures (`worker`), and in the started event's identity.
+      summary: `${runName} / ${node.id} (${stage.name}) on ${base.taskQueue}`,
     };
     return proxyActivities<Record<string, StageActivity>>(options)[stage.name] as StageActivity;
   };

@@ -8,10 +8,11 @@ import { printJson, storeUriOf, taskQueues, withClient } from '../client.js';
 import { throwUnlessCompleted, UsageError } from '../errors.js';
 import { reportLocation, resultsTable } from '../results.js';
 import { loadRunSource, runRequestOf } from '../run-source.js';
-import { runLines, watchRun } from '../watch.js';
+import type { WaitReason } from '../../pipeline/stage-wait.js';
+import { runLines, stageReasons, watchRun } from '../watch.js';
 
 /** `elo show --json`: stable field names (docs/elo-pipeline.md). */
-export function showJson(d: RunDescription) {
+export function showJson(d: RunDescription, reasons: Map<string, WaitReason> = new Map()) {
   return {
     run: d.runName,
     workflowId: d.workflowId,
@@ -30,6 +31,8 @@ export function showJson(d: RunDescription) {
       outputs: Object.fromEntries(Object.entries(n.outputs).map(([k, r]) => [k, r.uri])),
       metrics: n.metrics,
       progress: n.live?.progress ?? null,
+      worker: n.live?.worker ?? null,
+      wait: reasons.get(n.id) ?? null,
       error: n.error ?? null,
     })),
     report: reportLocation(d.nodes)?.html ?? null,
@@ -130,7 +133,7 @@ export function registerRunsCommands(program: Command): void {
         );
         console.log(handle.workflowId);
         if (!opts.watch) return;
-        const d = await watchRun(client, handle.workflowId);
+        const d = await watchRun(client, handle.workflowId, { queues: taskQueues() });
         printOutcome(d);
         throwUnlessCompleted(d);
       });
@@ -141,7 +144,7 @@ export function registerRunsCommands(program: Command): void {
     .description('live progress: stage, step/total, loss, tokens/s, ETA; then the results')
     .action(async (run: string) => {
       await withClient(async (client) => {
-        const d = await watchRun(client, run);
+        const d = await watchRun(client, run, { queues: taskQueues() });
         printOutcome(d);
         throwUnlessCompleted(d);
       });
@@ -184,8 +187,9 @@ export function registerRunsCommands(program: Command): void {
     .action(async (run: string, opts: { json?: boolean }) => {
       await withClient(async (client) => {
         const d = await describeRun(client, run);
-        if (opts.json) return printJson(showJson(d));
-        console.log(runLines(d).join('\n'));
+        const reasons = await stageReasons(client, taskQueues())(d);
+        if (opts.json) return printJson(showJson(d, reasons));
+        console.log(runLines(d, reasons).join('\n'));
         printOutcome(d);
       });
     });

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { nodeLine, progressText } from '../../../cli/watch.js';
+import { nodeLine, progressText, runLines, withLastTable } from '../../../cli/watch.js';
 import type { NodeProgress } from '../../../pipeline/describe-run.js';
+import type { PendingStage } from '../../../pipeline/pending-stage.js';
+
+const live = (over: Partial<PendingStage>): PendingStage => ({
+  nodeId: 'elo-pretrain',
+  stage: 'train',
+  state: 'started',
+  attempt: 1,
+  maximumAttempts: 0,
+  ...over,
+});
 
 const node = (over: Partial<NodeProgress>): NodeProgress => ({
   id: 'elo-pretrain',
@@ -18,22 +28,20 @@ const node = (over: Partial<NodeProgress>): NodeProgress => ({
 describe('elo watch lines', () => {
   it('shows a bar, step/total, loss, tokens/s and the ETA from the heartbeat', () => {
     const n = node({
-      live: {
-        attempt: 1,
-        state: 'started',
+      live: live({
         progress: { step: 20, totalSteps: 60, tokens: 20_480, loss: 7.6219, tokensPerSec: 1024 },
-      },
+      }),
     });
     // 40 steps left at 1024 tokens per step and 1024 tokens/s: 40 s.
     assert.equal(progressText(n), '[#######-------------] 20/60  loss 7.622  1024 tok/s  ETA 40s');
     assert.match(nodeLine(n), /^ {2}elo-pretrain +train +running +\[#######/);
-    const retry = node({ live: { attempt: 2, state: 'started', progress: { step: 3 } } });
+    const retry = node({ live: live({ attempt: 2, progress: { step: 3 } }) });
     assert.equal(progressText(retry), 'step 3  attempt 2');
   });
 
   it('a scheduled stage that no worker has picked up is queued, not running', () => {
     const line = nodeLine(
-      node({ live: { attempt: 2, state: 'scheduled', lastFailure: 'heartbeat timeout' } }),
+      node({ live: live({ attempt: 2, state: 'scheduled', lastFailure: 'heartbeat timeout' }) }),
     );
     assert.match(line, / queued +waiting for a gpu worker \(last attempt: heartbeat timeout\)$/);
     assert.doesNotMatch(line, /running/);
@@ -48,5 +56,33 @@ describe('elo watch lines', () => {
       nodeLine(node({ state: 'failed', error: 'NonFiniteLossError: loss NaN' })),
       /loss NaN$/,
     );
+  });
+
+  it('without a node table (no cpu worker answers the query) the last one stays, with fresh pending state', () => {
+    const last = {
+      workflowId: 'r',
+      runId: 'x',
+      status: 'RUNNING',
+      startTime: new Date(0),
+      runName: 'r',
+      dagName: 'elo',
+      nodes: [
+        node({ id: 'data', stage: 'prepare-data', state: 'succeeded' }),
+        node({ live: live({}) }),
+      ],
+    };
+    const now = {
+      ...last,
+      dagName: '?',
+      nodes: [node({ live: live({ state: 'scheduled', attempt: 2 }) })],
+      tableUnavailable: 'no worker answered within 10 s',
+    };
+    const d = withLastTable(now, last);
+    assert.deepEqual(
+      d.nodes.map((n) => `${n.id}:${n.state}:${n.live?.state ?? '-'}`),
+      ['data:succeeded:-', 'elo-pretrain:running:scheduled'],
+    );
+    assert.match(runLines(d)[1]!, /node table not current: its query failed, no worker answered/);
+    assert.equal(withLastTable(now, undefined), now);
   });
 });

@@ -63,6 +63,37 @@ describe('stage activity wrapper', () => {
     );
   });
 
+  it("every heartbeat and failure names the worker; heartbeats carry the worker's memory", async () => {
+    const tagged = {
+      ...deps,
+      worker: '9@gpu-3',
+      workerMemory: () => ({ budgetBytes: 100, inUseBytes: 40, admitted: [] }),
+    };
+    const env = new MockActivityEnvironment({ attempt: 2 });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const looping = implementStage(demoTrain, async (ctx) => {
+      ctx.progress({ step: 1, tokens: 8, loss: 1, tokensPerSec: 10 });
+      throw new Error('boom');
+    });
+    await assert.rejects(
+      env.run((i: StageActivityInput) => looping.run(i, tagged), input('w', { steps: 1 })),
+      (err) => {
+        assert.ok(err instanceof ApplicationFailure);
+        assert.deepEqual(err.details, [{ stage: 'demo-train', attempt: 2, worker: '9@gpu-3' }]);
+        return true;
+      },
+    );
+    assert.deepEqual(beats[0], {
+      step: 1,
+      tokens: 8,
+      loss: 1,
+      tokensPerSec: 10,
+      worker: '9@gpu-3',
+      workerMemory: { budgetBytes: 100, inUseBytes: 40 },
+    });
+  });
+
   it('refuses heartbeat details over a few KB', async () => {
     const chatty = implementStage({ ...demoTrain, name: 'chatty' }, async (ctx) => {
       ctx.progress({

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatTimeline, historyToTimeline, type RunTimeline } from '../../../pipeline/timeline.js';
+import { historyFromJson } from '../../../pipeline/history-json.js';
 import { recordedHistories } from './histories.js';
 
 async function timelineOf(name: string): Promise<RunTimeline> {
@@ -30,6 +31,51 @@ describe('historyToTimeline', () => {
       /^run diamond-\S+ \(runPipeline\) started .*, completed after \d+\.\d{3}s$/m,
     );
     assert.match(text, /^\s+join\s+demo-concat\s+completed\s+attempts 1\s+\d+\.\d{3}s$/m);
+    // Which worker ran the attempt: the started event's identity.
+    const started = t.entries.find((e) => e.node === 'join' && e.kind === 'started');
+    assert.match(started?.detail ?? '', /^on \d+@\S+$/);
+  });
+
+  it('names the worker a retried attempt was lost on, from its last heartbeat', () => {
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const lastBeat = {
+      metadata: { encoding: b64('json/plain') },
+      data: b64(JSON.stringify({ step: 7, worker: '41@gpu-2' })),
+    };
+    // The standard proto-JSON form, as `temporal workflow show -o json` writes it.
+    const history = historyFromJson(
+      JSON.stringify({
+        events: [
+          {
+            eventId: '5',
+            eventTime: '2026-12-02T01:00:10Z',
+            eventType: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED',
+            activityTaskScheduledEventAttributes: {
+              activityId: 'stage/train',
+              activityType: { name: 'elo-pretrain' },
+            },
+          },
+          {
+            eventId: '6',
+            eventTime: '2026-12-02T01:00:40Z',
+            eventType: 'EVENT_TYPE_ACTIVITY_TASK_STARTED',
+            activityTaskStartedEventAttributes: {
+              scheduledEventId: '5',
+              attempt: 2,
+              identity: '52@gpu-3',
+              lastFailure: {
+                message: 'activity Heartbeat timeout',
+                timeoutFailureInfo: { lastHeartbeatDetails: { payloads: [lastBeat] } },
+              },
+            },
+          },
+        ],
+      }),
+    );
+    const t = historyToTimeline(history);
+    const retried = t.entries.find((e) => e.kind === 'retried');
+    assert.match(retried?.detail ?? '', /last: activity Heartbeat timeout \[on 41@gpu-2\]$/);
+    assert.equal(t.entries.find((e) => e.kind === 'started')?.detail, 'on 52@gpu-3');
   });
 
   it('shows retries with the last failure, a non-retryable failure, and what never ran', async () => {
