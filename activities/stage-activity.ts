@@ -14,6 +14,7 @@ import type {
 } from '../pipeline/stage-call.js';
 import type { StageDef, StageInputs, StageOutputs, StageParams } from '../pipeline/stage.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
+import { trainingMetrics } from './training-metrics.js';
 
 /** What a stage implementation gets: parsed params and inputs, the store, progress reporting. */
 export interface StageContext<S extends StageDef> {
@@ -76,6 +77,7 @@ export function implementStage<S extends StageDef>(
       const store = await deps.storeFor(input.run.storeUri);
       const ctx = Context.current();
       let last: TrainingProgress | undefined;
+      const metrics = trainingMetrics({ run: input.run.runName, node: input.nodeId });
       // Heartbeats carry cancellation to the activity; the SDK throttles them to the timeout.
       const beat = stage.timeouts.heartbeat ? setInterval(() => heartbeat(last), 1000) : undefined;
       try {
@@ -93,6 +95,7 @@ export function implementStage<S extends StageDef>(
             checkProgressSize(stage, progress, details);
             last = progress;
             heartbeat(progress);
+            metrics.progress(progress);
           },
           previousProgress: activityInfo().heartbeatDetails,
           signal: ctx.cancellationSignal,

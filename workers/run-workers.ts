@@ -1,6 +1,7 @@
 import { connectWorker } from './connect.js';
 import { createWorkers, type WorkerRole } from './create-workers.js';
 import { workerEnv } from './worker-env.js';
+import { startWorkerMetrics } from './worker-metrics.js';
 
 /**
  * Runs the workers of a role until SIGINT/SIGTERM: the SDK's runtime then shuts every worker down,
@@ -9,6 +10,7 @@ import { workerEnv } from './worker-env.js';
  */
 export async function runWorkers(role: WorkerRole, env = process.env): Promise<void> {
   const settings = workerEnv(env);
+  startWorkerMetrics(env); // before the connection: it fixes the SDK runtime
   const connection = await connectWorker(settings);
   try {
     const workers = await createWorkers({
