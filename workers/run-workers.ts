@@ -1,5 +1,7 @@
 import { connectWorker } from './connect.js';
 import { createWorkers, type WorkerRole } from './create-workers.js';
+import { formatBytes } from '../engine/memory-model.js';
+import { machineMemoryBytes, MemoryBudget } from './memory-budget.js';
 import { workerEnv } from './worker-env.js';
 
 /**
@@ -11,7 +13,9 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
   const settings = workerEnv(env);
   const connection = await connectWorker(settings);
   try {
+    const memory = new MemoryBudget(settings.ELO_MEMORY_BUDGET ?? machineMemoryBytes());
     const workers = await createWorkers({
+      memory,
       role,
       connection,
       namespace: settings.TEMPORAL_NAMESPACE,
@@ -24,7 +28,8 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
     });
     console.log(
       `elo ${role} worker: ${settings.TEMPORAL_ADDRESS} namespace ${settings.TEMPORAL_NAMESPACE}, ` +
-        `queues ${workers.map((w) => w.options.taskQueue).join(', ')}`,
+        `queues ${workers.map((w) => w.options.taskQueue).join(', ')}, ` +
+        `memory budget ${formatBytes(memory.budgetBytes)}`,
     );
     await Promise.all(workers.map((w) => w.run()));
   } finally {
