@@ -14,6 +14,7 @@ import type {
 } from '../pipeline/stage-call.js';
 import type { StageDef, StageInputs, StageOutputs, StageParams } from '../pipeline/stage.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
+import type { MemoryGate, StageMemoryNeed } from './memory-gate.js';
 import { trainingMetrics } from './training-metrics.js';
 
 /** What a stage implementation gets: parsed params and inputs, the store, progress reporting. */
@@ -55,6 +56,16 @@ export interface StageImplementation {
 
 export interface StageDeps {
   storeFor(uri: string): Promise<ArtifactStore>;
+  /** The worker's memory budget; stages that estimate their peak are admitted through it. */
+  memory?: MemoryGate;
+}
+
+export interface StageOptions<S extends StageDef> {
+  /**
+   * The stage's peak memory, estimated before it loads anything (from the config.json of its
+   * input model, its params): the worker admits it only while it fits the budget.
+   */
+  memory?: (ctx: StageContext<S>) => Promise<StageMemoryNeed | undefined>;
 }
 
 /**
@@ -66,6 +77,7 @@ export interface StageDeps {
 export function implementStage<S extends StageDef>(
   stage: S,
   impl: StageImpl<S>,
+  options: StageOptions<S> = {},
 ): StageImplementation {
   return {
     stage,
@@ -80,8 +92,9 @@ export function implementStage<S extends StageDef>(
       const metrics = trainingMetrics({ run: input.run.runName, node: input.nodeId });
       // Heartbeats carry cancellation to the activity; the SDK throttles them to the timeout.
       const beat = stage.timeouts.heartbeat ? setInterval(() => heartbeat(last), 1000) : undefined;
+      let release: (() => void) | undefined;
       try {
-        const outcome = await impl({
+        const stageCtx: StageContext<S> = {
           stage,
           params: params as StageParams<S>,
           inputs: inputs as StageInputs<S>,
@@ -99,7 +112,17 @@ export function implementStage<S extends StageDef>(
           },
           previousProgress: activityInfo().heartbeatDetails,
           signal: ctx.cancellationSignal,
-        });
+        };
+        if (deps.memory && options.memory) {
+          // Waits (heartbeating, cancellable) while other stages hold the memory it needs.
+          const need = await options.memory(stageCtx);
+          if (need)
+            release = await deps.memory.admit(
+              { ...need, run: input.run.runName, nodeId: input.nodeId, stage: stage.name },
+              ctx.cancellationSignal,
+            );
+        }
+        const outcome = await impl(stageCtx);
         const outputs = parseOrFail(
           stage.outputs,
           outcome.outputs,
@@ -111,6 +134,7 @@ export function implementStage<S extends StageDef>(
       } catch (err) {
         throw toFailure(err, stage, details);
       } finally {
+        release?.();
         if (beat) clearInterval(beat);
       }
     },

@@ -6,6 +6,7 @@ import { stageCatalog } from '../pipeline/catalog.js';
 import { TASK_QUEUES, type QueueKind } from '../pipeline/task-queues.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { openStore } from '../storage/open-store.js';
+import { MemoryBudget } from './memory-budget.js';
 import { workflowsPath } from './workflow-bundle.js';
 import { STAGE_IMPLEMENTATIONS } from './stage-implementations.js';
 
@@ -22,6 +23,11 @@ export interface CreateWorkersOptions {
   storeFor?: (uri: string) => Promise<ArtifactStore>;
   /** A prebuilt bundle (tests bundle once instead of per worker). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * The process's memory budget, shared by its workers (default: the machine's memory, or
+   * ELO_MEMORY_BUDGET through runWorkers): stages are admitted while their estimates fit.
+   */
+  memory?: MemoryBudget;
   /** Extra worker options (tests: maxCachedWorkflows 0 to force replay). */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -44,6 +50,7 @@ export function storeCache(): (uri: string) => Promise<ArtifactStore> {
 export async function createWorkers(options: CreateWorkersOptions): Promise<Worker[]> {
   const queues = { ...TASK_QUEUES, ...options.queues };
   const storeFor = options.storeFor ?? storeCache();
+  const memory = options.memory ?? new MemoryBudget();
   const impls = options.implementations ?? STAGE_IMPLEMENTATIONS;
   for (const impl of impls) {
     if (stageCatalog.get(impl.stage.name) !== impl.stage) {
@@ -68,7 +75,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
           : { workflowsPath }),
         activities: {
           ...createPipelineActivities(storeFor),
-          ...createStageActivities({ storeFor }, of('cpu')),
+          ...createStageActivities({ storeFor, memory }, of('cpu')),
         },
         maxConcurrentActivityTaskExecutions: options.concurrency?.cpu ?? 4,
       }),
@@ -79,7 +86,7 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       Worker.create({
         ...common,
         taskQueue: queues.gpu,
-        activities: createStageActivities({ storeFor }, of('gpu')),
+        activities: createStageActivities({ storeFor, memory }, of('gpu')),
         maxConcurrentActivityTaskExecutions: options.concurrency?.gpu ?? 1,
       }),
     );

@@ -1,5 +1,7 @@
 import { connectWorker } from './connect.js';
 import { createWorkers, type WorkerRole } from './create-workers.js';
+import { formatBytes } from '../engine/memory-model.js';
+import { machineMemoryBytes, MemoryBudget } from './memory-budget.js';
 import { workerEnv } from './worker-env.js';
 import { startWorkerMetrics } from './worker-metrics.js';
 
@@ -13,7 +15,9 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
   startWorkerMetrics(env); // before the connection: it fixes the SDK runtime
   const connection = await connectWorker(settings);
   try {
+    const memory = new MemoryBudget(settings.ELO_MEMORY_BUDGET ?? machineMemoryBytes());
     const workers = await createWorkers({
+      memory,
       role,
       connection,
       namespace: settings.TEMPORAL_NAMESPACE,
@@ -26,7 +30,8 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
     });
     console.log(
       `elo ${role} worker: ${settings.TEMPORAL_ADDRESS} namespace ${settings.TEMPORAL_NAMESPACE}, ` +
-        `queues ${workers.map((w) => w.options.taskQueue).join(', ')}`,
+        `queues ${workers.map((w) => w.options.taskQueue).join(', ')}, ` +
+        `memory budget ${formatBytes(memory.budgetBytes)}`,
     );
     await Promise.all(workers.map((w) => w.run()));
   } finally {

@@ -136,8 +136,10 @@ export class ModelWeights {
     layers: readonly number[],
     host: HostWeights,
     source = '<weights>',
+    only: (spec: ParamSpec) => boolean = () => true,
   ): ModelWeights {
-    const specs = parameterSpecs(config, layers);
+    // `only`: a part of the model (streaming evaluation holds one layer, or the non-layer part).
+    const specs = parameterSpecs(config, layers).filter(only);
     for (const spec of specs) {
       const t = host.get(spec.name);
       if (!t) throw new ShapeMismatchError(source, spec.name, spec.hfShape, 'missing');

@@ -1,7 +1,7 @@
 // Which parameters train: by mode, layer index and tensor-name pattern.
 import { LayerIndexError } from '../errors.js';
-import { resolveLayerIndices } from '../model/config.js';
-import type { ParamSpec } from '../model/weights.js';
+import { type LlamaConfig, resolveLayerIndices } from '../model/config.js';
+import { type ParamSpec, parameterSpecs } from '../model/weights.js';
 
 /**
  * - elo: every layer the (detached) model holds; embeddings and head frozen unless switched on.
@@ -55,4 +55,25 @@ export function selectTrainable(
       return include.length === 0 || include.some((r) => r.test(s.name));
     })
     .map((s) => s.name);
+}
+
+/** Trainable parameters of a selection and the largest trainable tensor, without building it. */
+export function countTrainable(
+  config: LlamaConfig,
+  modelLayers: readonly number[],
+  sel: TrainableSelection,
+): { trainable: number; largestTensor: number } {
+  const specs = parameterSpecs(config, modelLayers);
+  const names = new Set(
+    selectTrainable(specs, modelLayers, config.numHiddenLayers, sel, config.tieWordEmbeddings),
+  );
+  let trainable = 0;
+  let largestTensor = 0;
+  for (const s of specs) {
+    if (!names.has(s.name)) continue;
+    const n = s.hfShape.reduce((a, b) => a * b, 1);
+    trainable += n;
+    largestTensor = Math.max(largestTensor, n);
+  }
+  return { trainable, largestTensor };
 }

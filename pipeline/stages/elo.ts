@@ -149,6 +149,11 @@ export const evaluateStage = defineStage({
     batchSize: z.number().int().min(1).default(8),
     /** Tokens evaluated per (language, set) at most: the first documents of each set. */
     maxTokensPerSet: z.number().int().min(2).default(8192),
+    /**
+     * Layer by layer from the folder (memory: one layer + embedding/head) instead of the whole
+     * model loaded; auto = above 2 GB of float32 weights (engine/memory-model.ts).
+     */
+    streaming: z.enum(['auto', 'always', 'never']).default('auto'),
     samples: z
       .object({
         perLanguage: z.number().int().min(0).default(2),

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StageMemoryError } from '../../../activities/memory-gate.js';
+import {
+  evalMemory,
+  evalStreams,
+  formatParams,
+  GB,
+  paramCounts,
+  trainMemory,
+} from '../../../engine/memory-model.js';
+import { tinyConfig } from '../../../engine/model/config.js';
+import { countTrainable } from '../../../engine/train/trainable.js';
+import { expectedTensorShapes, parseHfConfig } from '../../../formats/index.js';
+
+// meta-llama/Llama-3.2-3B's config.json, the fields the model reads.
+const LLAMA_32_3B = parseHfConfig({
+  model_type: 'llama',
+  hidden_size: 3072,
+  intermediate_size: 8192,
+  num_hidden_layers: 28,
+  num_attention_heads: 24,
+  num_key_value_heads: 8,
+  head_dim: 128,
+  rms_norm_eps: 1e-5,
+  rope_theta: 500000,
+  vocab_size: 128256,
+  max_position_embeddings: 131072,
+  tie_word_embeddings: true,
+});
+const ALL = Array.from({ length: 28 }, (_, i) => i);
+
+function train(layers: number[], mode: 'full' | 'elo', batchSize = 8, seqLen = 128) {
+  const held = mode === 'elo' ? { ...LLAMA_32_3B, numHiddenLayers: layers.length } : LLAMA_32_3B;
+  const heldLayers = Array.from({ length: held.numHiddenLayers }, (_, i) => i);
+  const t = countTrainable(held, heldLayers, { mode });
+  return trainMemory({
+    config: held,
+    heldLayers: held.numHiddenLayers,
+    trainableParams: t.trainable,
+    largestTrainableTensor: t.largestTensor,
+    batchSize,
+    seqLen,
+  });
+}
+
+describe('memory model', () => {
+  it('counts the parameters the HF layout has', () => {
+    for (const config of [
+      LLAMA_32_3B,
+      tinyConfig({ attentionBias: true, oProjBias: true }),
+      tinyConfig({ tieWordEmbeddings: true }),
+    ]) {
+      const want = [...expectedTensorShapes(config).values()].reduce(
+        (n, s) => n + s.reduce((a, b) => a * b, 1),
+        0,
+      );
+      const c = paramCounts(config);
+      assert.equal(c.embedding + config.numHiddenLayers * c.layer + c.head, want);
+    }
+    assert.equal(formatParams(3.2128e9), '3.2B');
+  });
+
+  it('full CP of a 3.2B model: fp32 weights + AdamW alone are 16 bytes a parameter, 52 GB', () => {
+    const full = train(ALL, 'full');
+    assert.equal(full.params.trainable, full.params.computed);
+    assert.equal(full.weights, 4 * full.params.computed);
+    assert.equal(full.gradients, 4 * full.params.trainable);
+    assert.ok(full.optimizer >= 8 * full.params.trainable);
+    const weightsAndAdamW = full.weights + full.gradients + 8 * full.params.trainable;
+    assert.ok(Math.abs(weightsAndAdamW / GB - 51.4) < 0.1, `${weightsAndAdamW / GB} GB`);
+    // Activations at 8 x 128 tokens, the (tokens, vocab) logits and AdamW's per-tensor
+    // temporaries come on top.
+    assert.ok(full.total > weightsAndAdamW, `${full.total / GB} GB`);
+    assert.equal(full.dominant, 'fp32 weights + AdamW');
+    const refusal = new StageMemoryError(
+      { estimate: full, what: 'full-cp of this 3.2B model', advice: 'use ELO or a bigger worker' },
+      24 * GB,
+    );
+    assert.match(
+      refusal.message,
+      /^full-cp of this 3\.2B model needs ~\d\d GB \(fp32 weights \+ AdamW\); this worker has 24 GB: use ELO or a bigger worker$/,
+    );
+    assert.equal(refusal.nonRetryable, true);
+  });
+
+  it('ELO of the same model (first and last layer, embeddings frozen) fits in a fraction', () => {
+    const full = train(ALL, 'full');
+    const elo = train([0, 27], 'elo');
+    assert.equal(elo.params.trainable, 2 * paramCounts(LLAMA_32_3B).layer);
+    assert.ok(elo.total < full.total / 5, `${elo.total / GB} vs ${full.total / GB} GB`);
+    // Activations follow the tokens (attention their square), logits the tokens; weights neither.
+    const bigger = train([0, 27], 'elo', 16, 256);
+    assert.ok(bigger.activations > 4 * elo.activations);
+    assert.equal(bigger.logits, 4 * elo.logits);
+    assert.equal(bigger.weights, elo.weights);
+  });
+
+  it('streaming evaluation holds one layer, not the model', () => {
+    const shape = { config: LLAMA_32_3B, batchSize: 8, seqLen: 128, evalTokens: 4 * 8192 };
+    const whole = evalMemory({ ...shape, streaming: false });
+    const streamed = evalMemory({ ...shape, streaming: true });
+    assert.ok(whole.total > 25 * GB, `${whole.total / GB}`);
+    assert.ok(streamed.total < 5 * GB, `${streamed.total / GB}`);
+    assert.equal(evalStreams(LLAMA_32_3B, 'auto'), true);
+    assert.equal(evalStreams(tinyConfig(), 'auto'), false);
+    assert.equal(evalStreams(tinyConfig(), 'always'), true);
+    assert.equal(evalStreams(LLAMA_32_3B, 'never'), false);
+  });
+});
