@@ -24,7 +24,7 @@ export async function engineTrainInputs(
   store: ArtifactStore,
 ): Promise<{ base: ArtifactRef; data: ArtifactRef }> {
   const dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? '/tmp', 'engine-'));
-  await initBackend({ backend: 'wasm' });
+  await initBackend({ backend: 'tensorflow' });
   const model = LlamaModel.init(tinyConfig({ vocabSize: 16, numHiddenLayers: 3 }), 1, {
     initializerRange: 0.1,
   });
@@ -66,7 +66,7 @@ export function engineTrainDag(
         // Heartbeats come every step; a dead worker is noticed after 5 s instead of 30.
         options: { heartbeatTimeout: '5s' },
         params: {
-          backend: 'wasm',
+          backend: 'tensorflow',
           data: { eosTokenId: 1, seqLen: 16, batchSize: 2 },
           selection: { mode: 'full' },
           train: {
