@@ -12,10 +12,10 @@ import { startWorkerMetrics } from './worker-metrics.js';
  */
 export async function runWorkers(role: WorkerRole, env = process.env): Promise<void> {
   const settings = workerEnv(env);
-  startWorkerMetrics(env); // before the connection: it fixes the SDK runtime
+  const memory = new MemoryBudget(settings.ELO_MEMORY_BUDGET ?? machineMemoryBytes());
+  startWorkerMetrics(env, memory); // before the connection: it fixes the SDK runtime
   const connection = await connectWorker(settings);
   try {
-    const memory = new MemoryBudget(settings.ELO_MEMORY_BUDGET ?? machineMemoryBytes());
     const workers = await createWorkers({
       memory,
       role,

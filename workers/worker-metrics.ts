@@ -1,12 +1,12 @@
-import os from 'node:os';
 import { Runtime } from '@temporalio/worker';
 import { z } from 'zod';
 import { envProblems } from '../pipeline/temporal-connection.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { WorkerConfigError } from './worker-env.js';
 
 /**
  * Prometheus settings of a worker process. Unset ELO_METRICS_ADDRESS: no exporter (local runs,
- * tests). The chart sets it to 0.0.0.0:<metrics port> and ELO_MEMORY_BUDGET to the pool's budget.
+ * tests). The chart sets it to 0.0.0.0:<metrics port>.
  */
 export const MetricsEnvSchema = z.object({
   /** host:port the Prometheus endpoint (`/metrics`) binds to. */
@@ -14,8 +14,6 @@ export const MetricsEnvSchema = z.object({
     .string()
     .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464')
     .optional(),
-  /** Bytes the worker's stages may hold (the memory model's budget); reported next to use. */
-  ELO_MEMORY_BUDGET: z.coerce.number().int().positive().optional(),
 });
 export type MetricsEnv = z.output<typeof MetricsEnvSchema>;
 
@@ -28,7 +26,7 @@ const SAMPLE_MS = 5_000;
  * The SDK's metrics (task slots, poll and schedule-to-start latencies, activity failures) and the
  * engine's (activities/training-metrics.ts) are served together on one endpoint.
  */
-export function startWorkerMetrics(env: NodeJS.ProcessEnv = process.env): MetricsEnv {
+export function startWorkerMetrics(env: NodeJS.ProcessEnv, memory: MemoryBudget): MetricsEnv {
   const { parsed, problems } = envProblems(MetricsEnvSchema, env);
   if (!parsed.success || problems.length)
     throw new WorkerConfigError(`worker metrics settings are invalid:\n${problems.join('\n')}`);
@@ -42,30 +40,33 @@ export function startWorkerMetrics(env: NodeJS.ProcessEnv = process.env): Metric
     },
   });
   const meter = Runtime.instance().metricMeter;
-  const rss = meter.createGauge(
+  const gauge = (name: string, help: string) => meter.createGauge(name, 'int', 'bytes', help);
+  const rss = gauge(
     'elo_worker_memory_rss_bytes',
-    'int',
-    'bytes',
-    'resident memory of the worker process, training threads included',
+    'resident memory of the worker process, training threads included (measured)',
   );
-  const budget = meter.createGauge(
+  const admitted = gauge(
+    'elo_worker_memory_admitted_bytes',
+    "the memory model's estimate of what the admitted stages hold, runtime included",
+  );
+  const budget = gauge(
     'elo_worker_memory_budget_bytes',
-    'int',
-    'bytes',
-    'memory the worker admits stages into (ELO_MEMORY_BUDGET, else the container limit)',
+    'memory the worker admits stages into (ELO_MEMORY_BUDGET, else the machine or cgroup limit)',
   );
-  const budgetBytes = settings.ELO_MEMORY_BUDGET ?? machineMemory();
+  const waiting = meter.createGauge(
+    'elo_worker_stages_waiting_for_memory',
+    'int',
+    'stages',
+    'stages that wait until the memory they need is free',
+  );
   const sample = () => {
+    const s = memory.snapshot();
     rss.set(process.memoryUsage.rss());
-    budget.set(budgetBytes);
+    admitted.set(s.inUseBytes);
+    budget.set(s.budgetBytes);
+    waiting.set(s.waiting);
   };
   sample();
   setInterval(sample, SAMPLE_MS).unref();
   return settings;
-}
-
-/** The container's memory limit where there is one (cgroups), else the machine's memory. */
-function machineMemory(): number {
-  const limit = process.constrainedMemory();
-  return limit > 0 && limit < os.totalmem() ? limit : os.totalmem();
 }

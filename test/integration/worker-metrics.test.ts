@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { engineTrainDag, engineTrainInputs } from '../support/engine-train-fixture.js';
 import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
 import { uniqueName } from '../support/servers.js';
+import { freePort } from '../../infra/ports.js';
 
 const EVERY = 5;
 /** The training thread holds right after this checkpoint, so the scrape sees a run in progress. */
@@ -31,14 +31,6 @@ function parseMetrics(text: string): Sample[] {
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return samples;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('worker metrics (a real worker process, real Temporal server, Prometheus endpoint)', () => {
@@ -93,6 +85,10 @@ describe('worker metrics (a real worker process, real Temporal server, Prometheu
         const one = (name: string) => samples.find((s) => s.name === name)?.value;
         assert.equal(one('elo_worker_memory_budget_bytes'), BUDGET);
         assert.ok((one('elo_worker_memory_rss_bytes') ?? 0) > 0);
+        // The memory model's view next to the measured one: the admitted estimate fits the budget.
+        const admitted = one('elo_worker_memory_admitted_bytes') ?? 0;
+        assert.ok(admitted > 0 && admitted <= BUDGET, `admitted ${admitted} of ${BUDGET}`);
+        assert.equal(one('elo_worker_stages_waiting_for_memory'), 0);
         // The SDK runtime's own metrics come from the same endpoint.
         const slots = samples.find(
           (s) =>
