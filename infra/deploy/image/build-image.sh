@@ -70,7 +70,7 @@ tf_version=$(sed -n "s/^ *tensorflow: '\(.*\)',.*/\1/p" "$root/infra/tool-versio
 build_root=$(ensure_root build "${build_args[@]}")
 runtime_root=$(ensure_root runtime "${runtime_args[@]}")
 echo "build-image.sh: building $tag on $build_root, $runtime_root…" >&2
-podman "${podman_flags[@]}" build --network=host "${ulimits[@]}" "${mounts[@]}" \
+podman "${podman_flags[@]}" build --format docker --network=host "${ulimits[@]}" "${mounts[@]}" \
   --build-arg KIND="$kind" --build-arg TENSORFLOW_VERSION="$tf_version" \
   --build-arg BUILD_ROOT="$build_root" --build-arg RUNTIME_ROOT="$runtime_root" \
   --ignorefile "$root/.containerignore" -f "$here/Dockerfile" -t "$tag" "$root" >&2
