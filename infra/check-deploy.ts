@@ -26,6 +26,9 @@ import { exitOnError } from './setup-error.js';
 
 const log = (line: string) => console.log(`[check:deploy] ${line}`);
 
+// The AWS SDK's notice that it will want Node 22 from 2027 says nothing about the checks.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 function report(r: CheckResult): CheckResult {
   console.log(`${r.notRun ? '–' : r.ok ? '✔' : '✘'} ${r.name}: ${r.summary}`);
   if (!r.ok && r.detail?.trim()) console.log(r.detail.replace(/^/gm, '    '));
