@@ -25,8 +25,14 @@ function podmanFlags(): string[] {
   return existsSync('/sys/fs/cgroup/unified/cgroup.controllers') ? ['--runtime', 'runc'] : [];
 }
 
-/** Containers may not raise rlimits above ours where root lacks CAP_SYS_RESOURCE: ask for less. */
-const RUN_LIMITS = ['--ulimit', 'nofile=8192:8192', '--ulimit', 'nproc=32768:32768'];
+/**
+ * Containers may not raise rlimits above ours where root lacks CAP_SYS_RESOURCE: ask for less.
+ * The image's HEALTHCHECK would need systemd timers; the check watches the worker itself.
+ */
+const RUN_LIMITS = [
+  ...['--ulimit', 'nofile=8192:8192', '--ulimit', 'nproc=32768:32768'],
+  '--no-healthcheck',
+];
 
 async function podman(args: string[], timeoutMs = 120_000) {
   return runCommand('podman', [...podmanFlags(), ...args], {
