@@ -15,6 +15,8 @@ export function trainSelection(p: TrainParams): TrainableSelection {
   return {
     mode: p.mode,
     ...(p.layers ? { layers: p.layers } : {}),
+    ...(p.nextTo ? { nextTo: p.nextTo } : {}),
+    ...(p.alsoTrain ? { alsoTrain: p.alsoTrain } : {}),
     ...(p.trainEmbeddings !== undefined ? { trainEmbeddings: p.trainEmbeddings } : {}),
     ...(p.trainHead !== undefined ? { trainHead: p.trainHead } : {}),
   };
