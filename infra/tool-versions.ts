@@ -7,4 +7,8 @@ export const TOOL_VERSIONS = {
   temporalCli: '1.9.1',
   /** Versity S3 Gateway: an Apache-2.0 S3 server over a POSIX folder, built from the Go module proxy. */
   versitygw: 'v1.8.0',
+  /** tfjs-node(-gpu): its addon is built here against the TensorFlow wheel below (docs/engine.md). */
+  tfjsNode: '4.22.0',
+  /** PyPI's TensorFlow wheels ship libtensorflow_cc.so.2 (the C + eager C API) and its headers. */
+  tensorflow: '2.21.0',
 } as const;

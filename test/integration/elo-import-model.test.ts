@@ -28,7 +28,7 @@ describe('import-model from s3:// (real Temporal and S3 servers)', () => {
   let h: PipelineHarness;
   let dir: string;
   before(async () => {
-    await initBackend({ backend: 'wasm', log: () => {} });
+    await initBackend({ backend: 'tensorflow', log: () => {} });
     h = await PipelineHarness.open();
     dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'import-'));
   });

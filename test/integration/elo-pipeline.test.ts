@@ -19,7 +19,7 @@ describe('the ELO pipeline end to end (real Temporal server, tiny model)', () =>
   let h: PipelineHarness;
   let dir: string;
   before(async () => {
-    await initBackend({ backend: 'wasm', log: () => {} });
+    await initBackend({ backend: 'tensorflow', log: () => {} });
     h = await PipelineHarness.open();
     dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'elo-e2e-'));
   });

@@ -51,7 +51,7 @@ describe('the train stage: cancelled mid-run, resumed (real Temporal server)', (
   let h: PipelineHarness;
   let dir: string;
   before(async () => {
-    await initBackend({ backend: 'wasm', log: () => {} });
+    await initBackend({ backend: 'tensorflow', log: () => {} });
     h = await PipelineHarness.open();
     dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'elo-resume-'));
   });

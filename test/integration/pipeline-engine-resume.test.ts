@@ -43,7 +43,7 @@ function dag(modelUri: string, shardsUri: string): DagSpec {
         // Heartbeats come every step; a dead worker is noticed after 5 s instead of 30.
         options: { heartbeatTimeout: '5s' },
         params: {
-          backend: 'wasm',
+          backend: 'tensorflow',
           data: { eosTokenId: 1, seqLen: 16, batchSize: 2 },
           selection: { mode: 'full' },
           train: {
@@ -77,7 +77,7 @@ describe('kill and resume with the engine (real worker processes, real Temporal 
   it('a SIGKILLed worker mid engine-train: the run resumes from the last checkpoint and ends with the uninterrupted weights', async () => {
     const { uri, store } = await h.fileStore();
     const dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? '/tmp', 'engine-'));
-    await initBackend({ backend: 'wasm' });
+    await initBackend({ backend: 'tensorflow' });
     const model = LlamaModel.init(tinyConfig({ vocabSize: 16, numHiddenLayers: 3 }), 1, {
       initializerRange: 0.1,
     });

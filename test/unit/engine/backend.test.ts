@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { nvidiaGpuVisible } from '../../../engine/gpu-visible.js';
 
 const run = promisify(execFile);
-const backendJs = pathToFileURL(
-  path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'engine', 'backend.js'),
-).href;
+const distDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const projectRoot = path.join(distDir, '..');
 
 /** initBackend() in a fresh process (tfjs has one global engine per process). */
-async function select(env: Record<string, string>) {
+async function select(env: Record<string, string>, engineDir = path.join(distDir, 'engine')) {
+  const backendJs = pathToFileURL(path.join(engineDir, 'backend.js')).href;
   const code = `const { initBackend } = await import(${JSON.stringify(backendJs)});
 const info = await initBackend();
 console.log(JSON.stringify(info));`;
@@ -26,18 +29,61 @@ console.log(JSON.stringify(info));`;
 }
 
 describe('backend selection', () => {
-  it('auto: the first backend that loads, in preference order, and logs it', async () => {
+  let bare: string;
+  before(async () => {
+    // A copy of the compiled engine whose node_modules lacks tfjs-node: what a machine where the
+    // native setup failed looks like (every other package links to the real one).
+    bare = await mkdtemp(path.join(os.tmpdir(), 'elo-no-native-'));
+    const modules = path.join(bare, 'node_modules');
+    await mkdir(path.join(modules, '@tensorflow'), { recursive: true });
+    for (const entry of await readdir(path.join(projectRoot, 'node_modules'))) {
+      if (entry === '@tensorflow') continue;
+      await symlink(path.join(projectRoot, 'node_modules', entry), path.join(modules, entry));
+    }
+    for (const entry of await readdir(path.join(projectRoot, 'node_modules', '@tensorflow'))) {
+      if (entry.startsWith('tfjs-node')) continue;
+      const from = path.join(projectRoot, 'node_modules', '@tensorflow', entry);
+      await symlink(from, path.join(modules, '@tensorflow', entry));
+    }
+    await cp(path.join(distDir, 'engine'), path.join(bare, 'dist', 'engine'), { recursive: true });
+  });
+  after(async () => {
+    await rm(bare, { recursive: true, force: true });
+  });
+
+  it('auto: native TensorFlow, logged in one line with its version and threads', async () => {
     const r = await select({ ELO_BACKEND: '' });
     assert.ok(r.ok, r.stderr);
-    const order = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-    const at = order.indexOf(r.info.name);
-    assert.ok(at >= 0);
-    // Everything preferred over the chosen one was tried and skipped, with a reason.
+    const expected = nvidiaGpuVisible() ? 'tensorflow-gpu' : 'tensorflow';
+    assert.equal(
+      r.info.name,
+      expected,
+      `npm run setup:native should have installed it: ${r.stderr}`,
+    );
+    assert.equal(r.info.tfName, 'tensorflow');
+    assert.deepEqual(r.info.skipped, []);
+    assert.equal(r.info.native.tfVersion, '2.21.0');
+    assert.equal(r.info.native.interOpThreads, 1);
+    assert.equal(r.info.native.deterministicOps, true);
+    assert.match(
+      r.stderr,
+      new RegExp(`\\[engine\\] backend: ${expected} \\(TensorFlow 2\\.21\\.0, \\d+ threads`),
+    );
+  });
+
+  it('auto without the native package: a visible warning with the fix, then WASM', async () => {
+    const r = await select({ ELO_BACKEND: '' }, path.join(bare, 'dist', 'engine'));
+    assert.ok(r.ok, r.stderr);
+    assert.equal(r.info.name, 'wasm');
     assert.deepEqual(
       r.info.skipped.map((s: { name: string }) => s.name),
-      order.slice(0, at),
+      nvidiaGpuVisible() ? ['tensorflow-gpu', 'tensorflow'] : ['tensorflow'],
     );
-    assert.match(r.stderr, new RegExp(`\\[engine\\] backend: ${r.info.name}`));
+    assert.match(
+      r.stderr,
+      /\[engine\] WARNING: tensorflow unavailable \(@tensorflow\/tfjs-node is not installed\); run `npm run setup:native`/,
+    );
+    assert.match(r.stderr, /\[engine\] backend: wasm \(skipped: /);
   });
 
   it('ELO_BACKEND forces one', async () => {
@@ -47,6 +93,28 @@ describe('backend selection', () => {
     assert.equal(r.info.tfName, 'cpu');
     assert.deepEqual(r.info.skipped, []);
   });
+
+  it('ELO_BACKEND=tensorflow where it is not installed: one line naming the fix', async () => {
+    const r = await select({ ELO_BACKEND: 'tensorflow' }, path.join(bare, 'dist', 'engine'));
+    assert.equal(r.ok, false);
+    assert.match(
+      r.stderr,
+      /ELO_BACKEND=tensorflow: @tensorflow\/tfjs-node is not installed; run `npm run setup:native`.*or use ELO_BACKEND=wasm/,
+    );
+  });
+
+  it(
+    'ELO_BACKEND=tensorflow-gpu without a GPU: one line naming the fix',
+    { skip: nvidiaGpuVisible() && 'this machine has a GPU' },
+    async () => {
+      const r = await select({ ELO_BACKEND: 'tensorflow-gpu' });
+      assert.equal(r.ok, false);
+      assert.match(
+        r.stderr,
+        /ELO_BACKEND=tensorflow-gpu: no NVIDIA GPU is visible here .*; use ELO_BACKEND=tensorflow/,
+      );
+    },
+  );
 
   it('rejects an unknown ELO_BACKEND', async () => {
     const r = await select({ ELO_BACKEND: 'tpu' });

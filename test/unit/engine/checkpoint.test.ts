@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CheckpointError, NonFiniteLossError } from '../../../engine/errors.js';
 import { LlamaModel } from '../../../engine/model/llama-model.js';
 import { tinyConfig } from '../../../engine/model/config.js';
-import { useBackend } from './helpers/backend-and-reference.js';
+import { TEST_BACKEND, useBackend } from './helpers/backend-and-reference.js';
 import { toyTrainer, weightsSha256 } from './helpers/toy-training.js';
 
 const run = promisify(execFile);
@@ -19,7 +19,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 describe('checkpoints', () => {
   let scratch: string;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     scratch = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'ckpt-'));
   });
   after(async () => rm(scratch, { recursive: true, force: true }));

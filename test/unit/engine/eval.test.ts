@@ -10,13 +10,13 @@ import { loadPackedTokens, shardDocuments } from '../../../engine/io/token-shard
 import { generate } from '../../../engine/generate.js';
 import { tinyConfig } from '../../../engine/model/config.js';
 import { LlamaModel } from '../../../engine/model/llama-model.js';
-import { tokenIds, useBackend } from './helpers/backend-and-reference.js';
+import { tokenIds, TEST_BACKEND, useBackend } from './helpers/backend-and-reference.js';
 
 describe('evaluation', () => {
   const config = tinyConfig({ vocabSize: 50 });
   let model: LlamaModel;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     model = LlamaModel.init(config, 3, { initializerRange: 0.2 });
   });
   after(() => model.dispose());
@@ -71,7 +71,7 @@ describe('token shards', () => {
   let dir: string;
   let model: LlamaModel;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     model = LlamaModel.init(tinyConfig({ vocabSize: 50 }), 3, { initializerRange: 0.2 });
     dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'shards-'));
     const w = await TokenShardWriter.create(path.join(dir, 'a.bin'), {
@@ -119,7 +119,7 @@ describe('generate', () => {
   const config = tinyConfig({ vocabSize: 40 });
   let model: LlamaModel;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     model = LlamaModel.init(config, 8, { initializerRange: 0.5 });
   });
   after(() => model.dispose());

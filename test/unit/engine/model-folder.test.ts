@@ -17,7 +17,7 @@ import { loadModelFolder, saveModelFolder } from '../../../engine/io/hf-folder.j
 import { tinyConfig } from '../../../engine/model/config.js';
 import { LlamaModel } from '../../../engine/model/llama-model.js';
 import { CORPUS, makeByteLevelBpe } from '../formats/bpe-fixture.js';
-import { maxAbsDiff, tokenIds, useBackend } from './helpers/backend-and-reference.js';
+import { maxAbsDiff, tokenIds, TEST_BACKEND, useBackend } from './helpers/backend-and-reference.js';
 
 const run = promisify(execFile);
 const cli = path.join(
@@ -32,7 +32,7 @@ const cli = path.join(
 async function elo(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [cli, ...args], {
-      env: { ...process.env, ELO_BACKEND: 'wasm' },
+      env: { ...process.env, ELO_BACKEND: TEST_BACKEND },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -44,7 +44,7 @@ async function elo(...args: string[]): Promise<{ code: number; stdout: string; s
 describe('HF model folders', () => {
   let dir: string;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'folder-'));
   });
   after(async () => rm(dir, { recursive: true, force: true }));

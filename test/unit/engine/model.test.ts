@@ -14,6 +14,8 @@ import {
   maxAbsDiff,
   referenceForward,
   tokenIds,
+  TEST_BACKEND,
+  type TestBackend,
   useBackend,
 } from './helpers/backend-and-reference.js';
 
@@ -54,7 +56,7 @@ function randomHost(config: LlamaConfig, layers: number[], seed: number) {
 }
 
 describe('LlamaModel forward', () => {
-  before(async () => useBackend('wasm'));
+  before(async () => useBackend(TEST_BACKEND));
 
   for (const [name, config] of Object.entries(CONFIGS)) {
     it(`matches the float64 HF reference (${name})`, () => {
@@ -76,11 +78,11 @@ describe('LlamaModel forward', () => {
     });
   }
 
-  it('agrees between the wasm and cpu backends', async () => {
+  it('agrees between the native, wasm and cpu backends', async () => {
     const config = CONFIGS['gqa']!;
     const host = randomHost(config, [0, 1], 5);
     const ids = tokenIds(16, config.vocabSize);
-    const run = async (backend: 'wasm' | 'cpu') => {
+    const run = async (backend: TestBackend) => {
       await useBackend(backend);
       const model = LlamaModel.fromHost(config, host);
       const out = tf.tidy(() =>
@@ -91,7 +93,10 @@ describe('LlamaModel forward', () => {
     };
     const cpu = await run('cpu');
     const wasm = await run('wasm');
+    const native = await run('tensorflow');
+    await useBackend(TEST_BACKEND);
     assert.ok(maxAbsDiff(cpu, wasm) < 1e-5);
+    assert.ok(maxAbsDiff(cpu, native) < 1e-5);
   });
 
   it('instantiates a subset of layers (a detached model) with original names', () => {

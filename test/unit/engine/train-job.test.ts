@@ -12,14 +12,14 @@ import {
   runTrainJobInWorker,
   type TrainJob,
 } from '../../../engine/train/train-job.js';
-import { useBackend } from './helpers/backend-and-reference.js';
+import { TEST_BACKEND, useBackend } from './helpers/backend-and-reference.js';
 import { TOY_CONFIG, toyTokens, toyTrainConfig } from './helpers/toy-training.js';
 
 describe('training jobs', () => {
   let dir: string;
   let job: (name: string) => TrainJob;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'job-'));
     const model = LlamaModel.init(TOY_CONFIG, 1, { initializerRange: 0.1 });
     await saveModelFolder(model, path.join(dir, 'base'));
@@ -32,7 +32,7 @@ describe('training jobs', () => {
     for (let i = 0; i < 700; i += 9) await w.appendDocument(tokens.subarray(i, i + 9), 'ko');
     await w.close();
     job = (name) => ({
-      backend: 'wasm',
+      backend: TEST_BACKEND,
       model: { folder: path.join(dir, 'base') },
       data: { shards: [path.join(dir, 'data.bin')], eosTokenId: 1, seqLen: 16, batchSize: 2 },
       selection: { mode: 'freeze-tune', layers: [1, 2] },

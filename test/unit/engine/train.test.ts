@@ -13,7 +13,7 @@ import { getLr } from '../../../engine/train/lr-schedule.js';
 import { selectTrainable } from '../../../engine/train/trainable.js';
 import { type StepInfo, type TrainConfig, Trainer } from '../../../engine/train/trainer.js';
 import { summarizeRun } from '../../../engine/stats.js';
-import { useBackend } from './helpers/backend-and-reference.js';
+import { TEST_BACKEND, useBackend } from './helpers/backend-and-reference.js';
 import { toyTokens } from './helpers/toy-training.js';
 
 function trainConfig(over: Partial<TrainConfig> = {}): TrainConfig {
@@ -45,7 +45,7 @@ describe('learning rate', () => {
 });
 
 describe('optimizer pieces', () => {
-  before(async () => useBackend('wasm'));
+  before(async () => useBackend(TEST_BACKEND));
 
   it('AdamW: bias-corrected moments and decoupled weight decay, step by step', () => {
     const p = tf.variable(tf.tensor1d([1, -2]));
@@ -89,7 +89,7 @@ describe('trainable selection', () => {
   const full = tinyConfig({ numHiddenLayers: 4 });
   let specs: LlamaModel;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     specs = LlamaModel.init(full, 1, { layers: [0, 3] });
   });
   after(() => specs.dispose());
@@ -186,7 +186,7 @@ describe('data loader', () => {
 });
 
 describe('Trainer', () => {
-  before(async () => useBackend('wasm'));
+  before(async () => useBackend(TEST_BACKEND));
 
   const loader = (batchSize = 4, seed = 7) =>
     new PackedDataLoader(toyTokens(2000), { seqLen: 16, batchSize, seed, eosTokenId: 1 });
@@ -317,7 +317,7 @@ describe('FLOP count', () => {
   const c = tinyConfig({ numHiddenLayers: 4, vocabSize: 100 });
   let model: LlamaModel;
   before(async () => {
-    await useBackend('wasm');
+    await useBackend(TEST_BACKEND);
     model = LlamaModel.init(c, 1);
   });
   after(() => model.dispose());

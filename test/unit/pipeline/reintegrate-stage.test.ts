@@ -42,7 +42,7 @@ describe('reintegrate stage', () => {
   let dir: string;
   let store: ArtifactStore;
   before(async () => {
-    await initBackend({ backend: 'wasm', log: () => {} });
+    await initBackend({ backend: 'tensorflow', log: () => {} });
     dir = await mkdtemp(path.join(os.tmpdir(), 'elo-reintegrate-'));
     store = openStore(path.join(dir, 'store'));
   });

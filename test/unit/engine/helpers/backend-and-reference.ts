@@ -6,9 +6,18 @@ import '@tensorflow/tfjs-backend-wasm';
 import { biasLayout, type LlamaConfig } from '../../../../engine/model/config.js';
 import { computeInvFreq } from '../../../../engine/model/rotary.js';
 import type { HostWeights } from '../../../../engine/model/weights.js';
+import { initBackend } from '../../../../engine/backend.js';
 import { registerEngineKernels } from '../../../../engine/kernels/register-kernels.js';
 
-export async function useBackend(name: 'wasm' | 'cpu'): Promise<void> {
+/** The backend the suite runs on: the product's default (native TensorFlow on CPU). */
+export const TEST_BACKEND = 'tensorflow';
+
+export type TestBackend = 'tensorflow' | 'wasm' | 'cpu';
+
+export async function useBackend(name: TestBackend): Promise<void> {
+  // tfjs-node registers its backend when imported: initBackend imports it with the engine's
+  // threading and determinism settings, once per process.
+  if (name === 'tensorflow') await initBackend({ backend: 'tensorflow', log: () => {} });
   if (tf.getBackend() !== name) {
     if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed`);
     await tf.ready();

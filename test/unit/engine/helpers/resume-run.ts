@@ -6,7 +6,7 @@ import { toyTrainer, weightsSha256 } from './toy-training.js';
 
 async function main(): Promise<void> {
   const [storeDir, stopAfter, totalSteps] = process.argv.slice(2);
-  await initBackend({ backend: 'wasm', log: () => {} });
+  await initBackend({ backend: 'tensorflow', log: () => {} });
   const { model, trainer } = toyTrainer(storeDir!, Number(totalSteps));
   const resumed = await trainer.resume();
   const resumedFrom = resumed ? trainer.step : null;

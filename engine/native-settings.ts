@@ -1,0 +1,32 @@
+// Threading and determinism of native TensorFlow, pinned through the environment variables
+// TensorFlow reads when its library loads (tfjs-node creates its eager context with default
+// options, so the environment is the only handle). Each is set only where the user has not.
+import os from 'node:os';
+
+export interface NativeSettings {
+  /** Threads one op may use (TF_NUM_INTRAOP_THREADS; ELO_THREADS, default: all cores). */
+  intraOpThreads: number;
+  /** Ops run at once (TF_NUM_INTEROP_THREADS): 1, eager ops run one after another anyway. */
+  interOpThreads: number;
+  /** TF_DETERMINISTIC_OPS=1: ops with a nondeterministic kernel fail instead of varying. */
+  deterministicOps: boolean;
+  /** TF_ENABLE_ONEDNN_OPTS: oneDNN's kernels (see docs/engine.md for why on/off). */
+  oneDnn: boolean;
+}
+
+/** Applies the defaults (idempotent; must run before tfjs-node is imported) and reports them. */
+export function nativeEnvDefaults(env: NodeJS.ProcessEnv = process.env): NativeSettings {
+  const threads = env['ELO_THREADS'] ?? String(os.availableParallelism());
+  env['TF_NUM_INTRAOP_THREADS'] ??= threads;
+  env['TF_NUM_INTEROP_THREADS'] ??= '1';
+  env['TF_DETERMINISTIC_OPS'] ??= '1';
+  env['TF_ENABLE_ONEDNN_OPTS'] ??= '1';
+  // TensorFlow's INFO lines (oneDNN, CPU features) on every start are noise in worker logs.
+  env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
+  return {
+    intraOpThreads: Number(env['TF_NUM_INTRAOP_THREADS']),
+    interOpThreads: Number(env['TF_NUM_INTEROP_THREADS']),
+    deterministicOps: env['TF_DETERMINISTIC_OPS'] === '1' || env['TF_DETERMINISTIC_OPS'] === 'true',
+    oneDnn: env['TF_ENABLE_ONEDNN_OPTS'] !== '0',
+  };
+}
