@@ -7,8 +7,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/client';
 import { initBackend } from '../../engine/backend.js';
-import { formatBytes, trainMemory } from '../../engine/memory-model.js';
-import { countTrainable } from '../../engine/train/trainable.js';
+import { formatBytes } from '../../engine/memory-model.js';
+import { selectionMemory } from '../../engine/train/selection-memory.js';
 import { HfModelFolder } from '../../formats/index.js';
 import type { DagSpec } from '../../pipeline/dag.js';
 import { describeRun } from '../../pipeline/describe-run.js';
@@ -34,16 +34,7 @@ describe('memory-aware workers (real Temporal server)', () => {
     const folder = await HfModelFolder.open(model);
     const config = folder.config;
     await folder.close();
-    const layers = Array.from({ length: config.numHiddenLayers }, (_, i) => i);
-    const t = countTrainable(config, layers, { mode: 'full' });
-    const need = trainMemory({
-      config,
-      heldLayers: config.numHiddenLayers,
-      trainableParams: t.trainable,
-      largestTrainableTensor: t.largestTensor,
-      batchSize: 2,
-      seqLen: 32,
-    });
+    const need = selectionMemory(config, { mode: 'full' }, 2, 32);
     // Just below what full CP of this model needs: everything else still runs.
     const budget = new MemoryBudget(Math.floor(need.total * 0.9));
     const spec: DagSpec = {
