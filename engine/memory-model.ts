@@ -89,9 +89,20 @@ function attentionBytes(c: LlamaConfig, batchSize: number, seqLen: number): numb
 }
 
 /**
+ * Copies of the (vocab, hidden) head matrix a pass makes: a tied head is transpose(embedding)
+ * (one copy, kept by the tape), and the backward's input gradient through the head multiplies by
+ * an explicit transpose of it (kernels/fast-mat-mul.ts): one more when training.
+ */
+function headCopyBytes(c: LlamaConfig, training: boolean): number {
+  return F32 * c.vocabSize * c.hiddenSize * ((c.tieWordEmbeddings ? 1 : 0) + (training ? 1 : 0));
+}
+
+/**
  * A training stage: weights of the held model, gradients and AdamW moments of the trainable
- * part, the forward's intermediates at batch x sequence, and the (tokens, vocab) logits with
- * the loss's probabilities, its host-side gradient and that gradient as a tensor.
+ * part, the forward's intermediates at batch x sequence, the (tokens, vocab) logits with the
+ * loss's probabilities, its host-side gradient and that gradient as a tensor, and the head's
+ * copies. Checkpoints and the output folder then read tensors to the host one at a time, on
+ * top of what the backend keeps from the step (its allocator does not hand the step's peak back).
  */
 export function trainMemory(m: TrainMemoryInput): MemoryEstimate {
   const counts = paramCounts(m.config);
@@ -105,13 +116,22 @@ export function trainMemory(m: TrainMemoryInput): MemoryEstimate {
     m.heldLayers *
       (tokens * layerActivationBytesPerToken(m.config) +
         attentionBytes(m.config, m.batchSize, m.seqLen)) +
-    2 * F32 * tokens * m.config.hiddenSize;
+    2 * F32 * tokens * m.config.hiddenSize +
+    headCopyBytes(m.config, true);
   const logits = 4 * F32 * tokens * m.config.vocabSize;
-  // Loading reads each tensor widened to float32 into one host map before the backend copies it.
-  const transient = weights;
   const tensorBytes = weights + gradients + optimizer + activations + logits;
+  // Saving (checkpoint, output folder) reads one tensor at a time to the host: the largest one,
+  // and its encoded copy.
+  const largest = Math.max(
+    counts.embedding,
+    m.config.hiddenSize * m.config.intermediateSize,
+    m.config.hiddenSize * m.config.numAttentionHeads * m.config.headDim,
+  );
+  const saving = 2 * F32 * largest;
+  // Loading reads each tensor widened to float32 into one host map before the backend copies it.
+  const transient = Math.max(weights, saving);
   const runtime = RUNTIME_BYTES + THREAD_BYTES;
-  const total = runtime + Math.max(weights + transient, tensorBytes + logits / 4);
+  const total = runtime + Math.max(2 * weights, tensorBytes + saving);
   return {
     weights,
     gradients,
@@ -163,24 +183,33 @@ export function evalMemory(m: EvalMemoryInput): MemoryEstimate {
   const tokens = m.batchSize * m.seqLen;
   const oneLayer =
     tokens * layerActivationBytesPerToken(c) + attentionBytes(c, m.batchSize, m.seqLen);
-  const logits = 2 * F32 * tokens * c.vocabSize;
+  const logits = 2 * F32 * tokens * c.vocabSize; // logits and probabilities
   const computed = counts.embedding + c.numHiddenLayers * counts.layer + counts.head;
+  const head = headCopyBytes(c, false);
   let weights: number;
   let transient: number;
   let activations: number;
+  let peak: number;
   if (m.streaming) {
+    // Layers: embedding + one layer (and its host copy while it loads) + every row's hidden
+    // state. The end: embedding + head (a tied one transposed once) + one batch's logits.
     weights = F32 * (counts.embedding + counts.head + counts.layer);
-    // The layer's host copy while it loads; a tied head is transpose(embedding), made once.
-    transient = Math.max(F32 * counts.layer, c.tieWordEmbeddings ? F32 * counts.embedding : 0);
-    activations = oneLayer + 2 * F32 * m.evalTokens * c.hiddenSize;
+    const hidden = 2 * F32 * m.evalTokens * c.hiddenSize;
+    activations = oneLayer + hidden;
+    transient = F32 * counts.layer;
+    const layersPhase = F32 * (counts.embedding + counts.head + 2 * counts.layer) + activations;
+    const endPhase = F32 * (counts.embedding + counts.head) + head + hidden + logits;
+    // Loading the embedding: the file's bytes (2 a parameter in BF16) + the float32 host copy.
+    const loadPhase = (F32 + 6) * counts.embedding;
+    peak = Math.max(layersPhase, endPhase, loadPhase);
   } else {
     weights = F32 * computed;
     transient = weights;
-    activations = oneLayer;
+    activations = oneLayer + head;
+    peak = Math.max(2 * weights, weights + activations + logits);
   }
   const tensorBytes = weights + activations + logits;
   const runtime = RUNTIME_BYTES;
-  const total = runtime + Math.max(weights + transient, tensorBytes);
   return {
     weights,
     gradients: 0,
@@ -190,7 +219,7 @@ export function evalMemory(m: EvalMemoryInput): MemoryEstimate {
     transient,
     runtime,
     tensorBytes,
-    total,
+    total: runtime + peak,
     params: { computed, trainable: 0 },
     dominant: dominantParts({ weights, activations, logits }),
   };

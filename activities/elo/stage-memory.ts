@@ -1,8 +1,9 @@
 // What the ELO stages will hold at their peak, estimated before they load anything (from the
 // input model's config.json and the params): the worker admits them by it (memory-gate.ts), and
 // a stage that can never fit its worker fails at once, saying so.
-import { evalMemory, evalStreams, formatParams, trainMemory } from '../../engine/memory-model.js';
-import { countTrainable, type TrainableSelection } from '../../engine/train/trainable.js';
+import { evalMemory, evalStreams, formatParams } from '../../engine/memory-model.js';
+import { selectionMemory } from '../../engine/train/selection-memory.js';
+import type { TrainableSelection } from '../../engine/train/trainable.js';
 import { CONFIG_FILE, parseHfConfig } from '../../formats/index.js';
 import { evaluateStage, trainStage, type TrainParams } from '../../pipeline/stages/elo.js';
 import type { StageMemoryNeed } from '../memory-gate.js';
@@ -15,6 +16,8 @@ export function trainSelection(p: TrainParams): TrainableSelection {
   return {
     mode: p.mode,
     ...(p.layers ? { layers: p.layers } : {}),
+    ...(p.nextTo ? { nextTo: p.nextTo } : {}),
+    ...(p.alsoTrain ? { alsoTrain: p.alsoTrain } : {}),
     ...(p.trainEmbeddings !== undefined ? { trainEmbeddings: p.trainEmbeddings } : {}),
     ...(p.trainHead !== undefined ? { trainHead: p.trainHead } : {}),
   };
@@ -31,16 +34,7 @@ export async function trainMemoryNeed(
   if (!ctx.inputs.model) return undefined;
   const p = ctx.params;
   const config = parseHfConfig(await readJsonRef(ctx.store, ctx.inputs.model, CONFIG_FILE));
-  const layers = Array.from({ length: config.numHiddenLayers }, (_, i) => i);
-  const { trainable, largestTensor } = countTrainable(config, layers, trainSelection(p));
-  const estimate = trainMemory({
-    config,
-    heldLayers: config.numHiddenLayers,
-    trainableParams: trainable,
-    largestTrainableTensor: largestTensor,
-    batchSize: p.batchSize,
-    seqLen: p.seqLen,
-  });
+  const estimate = selectionMemory(config, trainSelection(p), p.batchSize, p.seqLen);
   return {
     estimate,
     what: `${ctx.nodeId} of this ${formatParams(estimate.params.computed)} model`,

@@ -213,7 +213,7 @@ export const trainActivity = implementStage(
       const counts = parameterCounts(config, p);
       const run: TrainingRun = {
         stage: ctx.nodeId,
-        method: p.mode,
+        method: p.label ?? p.mode,
         layers: Array.from({ length: config.numHiddenLayers }, (_, i) => i),
         tokens: result.tokens,
         wallMs,

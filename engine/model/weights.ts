@@ -192,6 +192,24 @@ export class ModelWeights {
     return out;
   }
 
+  /** Like toHost, but each tensor is read (and transposed back) only when asked for. */
+  toHostLazy(): Map<string, { shape: number[]; read: () => Float32Array }> {
+    return new Map(
+      this.specs.map((spec) => [
+        spec.name,
+        {
+          shape: [...spec.hfShape],
+          read: () => {
+            const data = this.get(spec.name).dataSync() as Float32Array;
+            return spec.kind === 'linear'
+              ? transpose2d(data, spec.hfShape[1]!, spec.hfShape[0]!)
+              : data;
+          },
+        },
+      ]),
+    );
+  }
+
   /**
    * Overwrites variables from HF-layout host tensors. Every name and shape is checked before
    * anything is assigned, so a mismatch leaves the model as it was.

@@ -81,6 +81,22 @@ export class AdamW {
     return out;
   }
 
+  /** exportState's tensors, each read from the backend only when written (bounded memory). */
+  exportStateLazy(): Map<string, { shape: number[]; read: () => Float32Array }> {
+    const out = new Map<string, { shape: number[]; read: () => Float32Array }>();
+    for (const [name, s] of this.slots) {
+      out.set(`${name}.exp_avg`, {
+        shape: [...s.m.shape],
+        read: () => s.m.dataSync() as Float32Array,
+      });
+      out.set(`${name}.exp_avg_sq`, {
+        shape: [...s.v.shape],
+        read: () => s.v.dataSync() as Float32Array,
+      });
+    }
+    return out;
+  }
+
   /** Restores moments written by exportState; every slot must be present with its shape. */
   importState(state: HostWeights, stepCount: number, source = '<optimizer>'): void {
     const pairs: [tf.Variable, HostTensor][] = [];

@@ -76,6 +76,12 @@ export const trainParamsSchema = z.object({
   mode: z.enum(['elo', 'full', 'freeze-tune']),
   /** freeze-tune only: the layers that train (negative from the end). */
   layers: layerList.optional(),
+  /** freeze-tune only: also the layers next to these (not these): alignment's `neighbours`. */
+  nextTo: layerList.optional(),
+  /** Regexes over HF tensor names that train whatever their layer (e.g. every norm). */
+  alsoTrain: z.array(z.string()).optional(),
+  /** The report's name for this training (default: the mode), e.g. `align:neighbours`. */
+  label: z.string().min(1).optional(),
   steps: z.number().int().min(1),
   /** Rows per micro-batch. */
   batchSize: z.number().int().min(1).default(8),
