@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
 import type { StageDef } from '../pipeline/stage.js';
 import type { StageContext } from './stage-activity.js';
+import { trainingMetrics } from './training-metrics.js';
 
 const ProgressSchema = z.object({
   step: z.number(),
@@ -106,6 +107,7 @@ export function trainingHooks<S extends StageDef>(
 ) {
   let lastCheckpoint: { uri: string; step: number } | undefined;
   let lastStep: StepReport | undefined;
+  const metrics = trainingMetrics({ run: ctx.run.runName, node: ctx.nodeId });
   const report = () =>
     lastStep &&
     ctx.progress({
@@ -119,11 +121,13 @@ export function trainingHooks<S extends StageDef>(
   return {
     onStep(info: StepReport): void {
       lastStep = info;
+      metrics.stepReported();
       report();
     },
     shouldStop: (): boolean => ctx.signal.aborted,
     onCheckpoint(key: string, step: number): void {
       lastCheckpoint = { uri: ctx.store.uriFor(key), step };
+      metrics.checkpointReported();
       report(); // a retry resumes from the checkpoint the last heartbeat names: name it now
     },
     rethrowIfStopped(result: { stopped: boolean }): void {

@@ -16,6 +16,8 @@ import type {
 } from '../pipeline/stage-call.js';
 import type { StageDef, StageInputs, StageOutputs, StageParams } from '../pipeline/stage.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
+import type { MemoryGate, StageMemoryNeed } from './memory-gate.js';
+import { trainingMetrics } from './training-metrics.js';
 
 /** What a stage implementation gets: parsed params and inputs, the store, progress reporting. */
 export interface StageContext<S extends StageDef> {
@@ -69,6 +71,16 @@ export interface StageDeps {
    * (a worker without a budget leaves it out).
    */
   workerMemory?: () => WorkerMemory;
+  /** The worker's memory budget; stages that estimate their peak are admitted through it. */
+  memory?: MemoryGate;
+}
+
+export interface StageOptions<S extends StageDef> {
+  /**
+   * The stage's peak memory, estimated before it loads anything (from the config.json of its
+   * input model, its params): the worker admits it only while it fits the budget.
+   */
+  memory?: (ctx: StageContext<S>) => Promise<StageMemoryNeed | undefined>;
 }
 
 /**
@@ -80,6 +92,7 @@ export interface StageDeps {
 export function implementStage<S extends StageDef>(
   stage: S,
   impl: StageImpl<S>,
+  options: StageOptions<S> = {},
 ): StageImplementation {
   return {
     stage,
@@ -96,6 +109,7 @@ export function implementStage<S extends StageDef>(
       const store = await deps.storeFor(input.run.storeUri);
       const ctx = Context.current();
       let last: TrainingProgress | undefined;
+      const metrics = trainingMetrics({ run: input.run.runName, node: input.nodeId });
       // Every heartbeat names the worker, so the UI shows which machine runs (or ran) the attempt.
       const send = () => {
         const payload: StageHeartbeat = { ...last, ...(worker ? { worker } : {}) };
@@ -107,8 +121,9 @@ export function implementStage<S extends StageDef>(
       };
       // Heartbeats carry cancellation to the activity; the SDK throttles them to the timeout.
       const beat = stage.timeouts.heartbeat ? setInterval(send, 1000) : undefined;
+      let release: (() => void) | undefined;
       try {
-        const outcome = await impl({
+        const stageCtx: StageContext<S> = {
           stage,
           params: params as StageParams<S>,
           inputs: inputs as StageInputs<S>,
@@ -123,10 +138,21 @@ export function implementStage<S extends StageDef>(
             checkProgressSize(stage, progress, details);
             last = progress;
             send();
+            metrics.progress(progress);
           },
           previousProgress: activityInfo().heartbeatDetails,
           signal: ctx.cancellationSignal,
-        });
+        };
+        if (deps.memory && options.memory) {
+          // Waits (heartbeating, cancellable) while other stages hold the memory it needs.
+          const need = await options.memory(stageCtx);
+          if (need)
+            release = await deps.memory.admit(
+              { ...need, run: input.run.runName, nodeId: input.nodeId, stage: stage.name },
+              ctx.cancellationSignal,
+            );
+        }
+        const outcome = await impl(stageCtx);
         const outputs = parseOrFail(
           stage.outputs,
           outcome.outputs,
@@ -138,6 +164,7 @@ export function implementStage<S extends StageDef>(
       } catch (err) {
         throw toFailure(err, stage, details);
       } finally {
+        release?.();
         if (beat) clearInterval(beat);
       }
     },

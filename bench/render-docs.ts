@@ -1,6 +1,7 @@
 // docs/benchmarks.md (and its SVG plots in docs/benchmarks/) from one results file. Every figure
 // on the page comes from the results; the verdicts are computed, not written by hand.
 //   node dist/bench/render-docs.js bench/results/<file>.json
+import { latestScaleSection } from './scale/render-scale.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -387,6 +388,8 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
     );
   }
 
+  const scale = await latestScaleSection();
+  if (scale) p(scale);
   p(
     '## Reproduce',
     [
@@ -395,6 +398,7 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
       'npm run bench             # quick mode: checks every part (minutes once the caches exist)',
       'npm run bench -- --full   # the reported numbers (tens of minutes on 2 shared cores)',
       'npm run bench -- --only speed,peer,engine   # sections: speed, peer, quality, engine, checkpoint, orchestration',
+      'npm run bench -- --only scale               # 1B and 3B shapes through the stages (section 6; its own results file)',
       'node dist/bench/render-docs.js bench/results/<file>.json   # re-judge the targets in the file and re-render this page',
       '```',
     ].join('\n'),

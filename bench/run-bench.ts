@@ -5,6 +5,7 @@
 //   --full            the reported mode (20-40 min on 2 shared cores); default quick (minutes)
 //   --only a,b        run only these sections (speed, peer, quality, engine, checkpoint,
 //                     orchestration; peer = PyTorch on the same shapes, with speed's figures)
+//   --only scale      the 1B/3B scale bench alone (bench/scale/): its own results file and docs section
 //                     (writes <date>-<machine>[-quick]-only-<sections>.json, leaves the docs alone)
 //   --no-docs         do not touch docs/benchmarks.md
 //   --serial          full mode: run the quality section in this process too
@@ -39,6 +40,8 @@ import { measureOrchestration } from './orchestration.js';
 import { baseRun, eloRun, inPlaceRun, type QualityContext, type QualityRun } from './quality.js';
 import { prettierFormat, renderDocs } from './render-docs.js';
 import type { BenchResults, RunRecord, SpeedupRecord } from './results.js';
+import { measureScale } from './scale/scale.js';
+import { renderScale, spliceScaleSection } from './scale/render-scale.js';
 import { measureSpeed, type MethodRequest, type SpeedRun } from './speed.js';
 import { ratioOfMedians } from './summary.js';
 import { judgeTargets, targetInputOf } from './targets.js';
@@ -81,6 +84,10 @@ async function main(): Promise<void> {
       'part-out': { type: 'string' },
     },
   });
+  if (values.only === 'scale') {
+    await runScale();
+    return;
+  }
   const settings = benchSettings(values.full ? 'full' : 'quick');
   const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
   const split =
@@ -576,3 +583,22 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
+
+/** `--only scale`: bench/results/<date>-<machine>-scale.json and section 6 of docs/benchmarks.md. */
+async function runScale(): Promise<void> {
+  const results = await measureScale(log);
+  const dir = path.join(projectRoot, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const host = os
+    .hostname()
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .toLowerCase();
+  const file = path.join(dir, `${results.date.slice(0, 10)}-${host}-scale.json`);
+  await writeFile(file, await prettierFormat(JSON.stringify(results, null, 2), 'json'));
+  const rel = path.relative(projectRoot, file);
+  log(`results: ${rel}`);
+  await spliceScaleSection(renderScale(results, rel));
+  const docs = path.join(projectRoot, 'docs', 'benchmarks.md');
+  await writeFile(docs, await prettierFormat(await readFile(docs, 'utf8'), 'markdown'));
+  log('docs/benchmarks.md: section 6 (scale) rewritten');
+}

@@ -24,6 +24,26 @@ export interface EvalResult {
   bitsPerByte?: number;
 }
 
+/**
+ * Rows of one sequence: windows of seqLen+1 tokens overlapping by one, so each token but the
+ * first is a target once. Padding positions (id 0, no target) come after the real ones.
+ */
+export function* evalWindows(
+  tokens: ArrayLike<number>,
+  T: number,
+): Generator<{ ids: Int32Array; labels: Int32Array }> {
+  for (let start = 0; start + 1 < tokens.length; start += T) {
+    const ids = new Int32Array(T);
+    const labels = new Int32Array(T).fill(IGNORE_INDEX);
+    const end = Math.min(start + T, tokens.length - 1);
+    for (let t = 0; start + t < end; t++) {
+      ids[t] = tokens[start + t]!;
+      labels[t] = tokens[start + t + 1]!;
+    }
+    yield { ids, labels };
+  }
+}
+
 /** Accumulates NLL over any number of token sequences (documents, shards), in fixed batches. */
 export class Evaluator {
   private rows: { ids: Int32Array; labels: Int32Array }[] = [];
@@ -40,16 +60,8 @@ export class Evaluator {
    * but the first is a target once; context does not cross windows.
    */
   add(tokens: ArrayLike<number>): void {
-    const T = this.opts.seqLen;
-    for (let start = 0; start + 1 < tokens.length; start += T) {
-      const ids = new Int32Array(T);
-      const labels = new Int32Array(T).fill(IGNORE_INDEX);
-      const end = Math.min(start + T, tokens.length - 1);
-      for (let t = 0; start + t < end; t++) {
-        ids[t] = tokens[start + t]!;
-        labels[t] = tokens[start + t + 1]!;
-      }
-      this.rows.push({ ids, labels }); // padding positions: id 0, no target, after the real ones
+    for (const row of evalWindows(tokens, this.opts.seqLen)) {
+      this.rows.push(row);
       if (this.rows.length === this.opts.batchSize) this.flush();
     }
   }

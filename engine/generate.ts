@@ -21,13 +21,7 @@ export function generate(
 ): number[] {
   if (prompt.length === 0) throw new Error('generate: empty prompt');
   const rng = new Prng(opts.seed ?? 0);
-  const eos = new Set(
-    opts.eosTokenId === undefined
-      ? []
-      : Array.isArray(opts.eosTokenId)
-        ? opts.eosTokenId
-        : [opts.eosTokenId],
-  );
+  const eos = eosSet(opts);
   const maxContext = model.config.maxPositionEmbeddings;
   const V = model.config.vocabSize;
   const out = [...prompt];
@@ -38,14 +32,24 @@ export function generate(
       const logits = model.forward({ batchSize: 1, seqLen: T, inputIds: Int32Array.from(ctx) });
       return tf.slice(logits, [T - 1, 0], [1, V]).dataSync() as Float32Array;
     });
-    const next = opts.topK ? sampleTopK(last, opts.topK, opts.temperature ?? 1, rng) : argmax(last);
+    const next = nextToken(last, opts, rng);
     out.push(next);
     if (eos.has(next)) break;
   }
   return out;
 }
 
-function argmax(x: Float32Array): number {
+export function eosSet(opts: GenerateOptions): Set<number> {
+  if (opts.eosTokenId === undefined) return new Set();
+  return new Set(Array.isArray(opts.eosTokenId) ? opts.eosTokenId : [opts.eosTokenId]);
+}
+
+/** The next token from the last position's logits: greedy, or seeded top-k. */
+export function nextToken(last: Float32Array, opts: GenerateOptions, rng: Prng): number {
+  return opts.topK ? sampleTopK(last, opts.topK, opts.temperature ?? 1, rng) : argmax(last);
+}
+
+export function argmax(x: Float32Array): number {
   let best = 0;
   for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
   return best;

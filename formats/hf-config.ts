@@ -72,9 +72,12 @@ const ropeScalingSchema = z.looseObject({
 });
 
 const schema = z.looseObject({
-  architectures: z.array(z.string(), { error: 'expected a list of architecture names' }).min(1, {
-    error: 'expected at least one architecture',
-  }),
+  // Optional: a bare `LlamaConfig.save_pretrained` writes none, and transformers then goes by
+  // `model_type` (below).
+  architectures: z
+    .array(z.string(), { error: 'expected a list of architecture names' })
+    .min(1, { error: 'expected at least one architecture' })
+    .optional(),
   model_type: z.string().optional(),
   hidden_size: posInt,
   intermediate_size: posInt,
@@ -132,14 +135,7 @@ export function parseHfConfig(json: unknown, file = 'config.json'): LlamaConfig 
   const fail = (field: string, reason: string): never => {
     throw new HfConfigError(file, field, reason);
   };
-  const architecture = c.architectures[0]!;
-  if (c.architectures.length !== 1 || !isSupported(architecture)) {
-    fail(
-      'architectures',
-      `unsupported ${JSON.stringify(c.architectures)}; supported: ${SUPPORTED_ARCHITECTURES.join(', ')}`,
-    );
-  }
-  const arch = architecture as Architecture;
+  const arch = architectureOf(c, fail);
   const heads = c.num_attention_heads;
   const kvHeads = c.num_key_value_heads ?? heads;
   if (heads % kvHeads !== 0) {
@@ -202,6 +198,38 @@ function fromRopeParameters(json: unknown): unknown {
 
 function isSupported(a: string): a is Architecture {
   return (SUPPORTED_ARCHITECTURES as readonly string[]).includes(a);
+}
+
+const ARCHITECTURE_OF_MODEL_TYPE: Record<string, Architecture> = {
+  llama: 'LlamaForCausalLM',
+  qwen2: 'Qwen2ForCausalLM',
+  mistral: 'MistralForCausalLM',
+};
+
+/** `architectures` when given (exactly one, supported); else the family `model_type` names. */
+function architectureOf(
+  c: RawConfig,
+  fail: (field: string, reason: string) => never,
+): Architecture {
+  if (c.architectures === undefined) {
+    const byType =
+      c.model_type === undefined ? undefined : ARCHITECTURE_OF_MODEL_TYPE[c.model_type];
+    if (byType) return byType;
+    return fail(
+      c.model_type === undefined ? 'architectures' : 'model_type',
+      c.model_type === undefined
+        ? 'required (or a model_type of a supported family: llama, qwen2, mistral)'
+        : `unsupported ${JSON.stringify(c.model_type)} and no architectures; supported: ${Object.keys(ARCHITECTURE_OF_MODEL_TYPE).join(', ')}`,
+    );
+  }
+  const architecture = c.architectures[0]!;
+  if (c.architectures.length !== 1 || !isSupported(architecture)) {
+    fail(
+      'architectures',
+      `unsupported ${JSON.stringify(c.architectures)}; supported: ${SUPPORTED_ARCHITECTURES.join(', ')}`,
+    );
+  }
+  return architecture as Architecture;
 }
 
 function defaultModelType(arch: Architecture): string {

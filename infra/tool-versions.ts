@@ -11,4 +11,11 @@ export const TOOL_VERSIONS = {
   tfjsNode: '4.22.0',
   /** PyPI's TensorFlow wheels ship libtensorflow_cc.so.2 (the C + eager C API) and its headers. */
   tensorflow: '2.21.0',
+  /** Helm, for `helm lint` / `helm template` of the worker chart (built from the Go module proxy). */
+  helm: 'v3.22.0',
+  /** OpenTofu, for `tofu fmt` / `tofu validate` of infra/deploy/tofu (built from its Go module). */
+  opentofu: 'v1.12.6',
+  /** PyPI: the rendered manifests against Kubernetes' schemas, and the IaC/image static checks. */
+  kubernetesValidate: '1.37.0',
+  checkov: '3.3.30',
 } as const;

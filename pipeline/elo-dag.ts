@@ -48,6 +48,17 @@ function alignData(
   };
 }
 
+/** Each alignment variant as train params (run-config.ts says what each trains). */
+const ALIGN_VARIANTS: Record<EloRunConfig['align']['variant'], (layers: number[]) => object> = {
+  full: () => ({ mode: 'full' }),
+  neighbours: (layers) => ({
+    mode: 'freeze-tune',
+    nextTo: layers,
+    alsoTrain: ['layernorm\\.weight$', '^model\\.norm\\.weight$'],
+  }),
+  'frozen-embeddings': () => ({ mode: 'full', trainEmbeddings: false, trainHead: false }),
+};
+
 function withoutSelection(t: TrainSettings): TrainSettings {
   const { trainEmbeddings: _e, trainHead: _h, ...rest } = t;
   return rest;
@@ -122,8 +133,12 @@ export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
   };
   const fromBase = { model: 'import-base.model', data: 'prepare-data.data' };
   if (c.align.steps > 0) {
-    const { data: alignDataSettings, ...alignTrain } = c.align;
-    const alignParams = { mode: 'full', ...trainParams(c, alignTrain) };
+    const { data: alignDataSettings, variant, ...alignTrain } = c.align;
+    const alignParams = {
+      ...trainParams(c, alignTrain),
+      ...ALIGN_VARIANTS[variant](c.elo.layers),
+      label: `align:${variant}`,
+    };
     nodes.push({
       id: 'prepare-align-data',
       stage: 'prepare-data',

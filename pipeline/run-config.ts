@@ -82,6 +82,13 @@ export const eloRunConfigSchema = z
     align: trainSettings
       .extend({
         steps: z.number().int().min(0).default(20),
+        /**
+         * What alignment trains. full: the whole merged model. Where that cannot fit (a full
+         * fine-tune holds fp32 weights + AdamW of every parameter): neighbours = the layers next
+         * to λ plus every norm; frozen-embeddings = every decoder layer, embeddings, final norm
+         * and head frozen.
+         */
+        variant: z.enum(['full', 'neighbours', 'frozen-embeddings']).default('full'),
         /** Its small mixed set, drawn from the same train split as ELO's data. */
         data: z
           .object({

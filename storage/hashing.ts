@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import { canonicalJson } from '../formats/canonical-json.js';
 import { sha256Hex } from '../formats/sha256.js';
 
@@ -14,6 +15,21 @@ export async function sha256File(file: string): Promise<{ sha256: string; bytes:
     bytes += (chunk as Buffer).length;
   }
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * One digest over several files of a folder: for each name in the given order, the name, a NUL,
+ * then its bytes, streamed. A model's identity (import-model): memory stays flat for files of any
+ * size (a 2.5 GB single-file model too; `readFile` cannot return a file over 2 GiB).
+ */
+export async function filesDigest(dir: string, names: readonly string[]): Promise<string> {
+  const hash = createHash('sha256');
+  for (const name of names) {
+    hash.update(name + '\0');
+    for await (const chunk of createReadStream(path.join(dir, name), { highWaterMark: 1 << 20 }))
+      hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
 }
 
 /** sha256 of a value's canonical JSON: stable cache keys for configs and params. */

@@ -8,6 +8,7 @@ import type { ArtifactStore } from '../storage/artifact-store.js';
 import { openStore } from '../storage/open-store.js';
 import { retryingStore, storeRetryFromEnv } from '../storage/retrying-store.js';
 import { log as activityLog } from '@temporalio/activity';
+import { MemoryBudget } from './memory-budget.js';
 import { workflowsPath } from './workflow-bundle.js';
 import { workerIdentity } from './worker-identity.js';
 import { STAGE_IMPLEMENTATIONS } from './stage-implementations.js';
@@ -27,6 +28,11 @@ export interface CreateWorkersOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Poller identity, also named in stage heartbeats and failures (default `workerIdentity()`). */
   identity?: string;
+  /**
+   * The process's memory budget, shared by its workers (default: the machine's memory, or
+   * ELO_MEMORY_BUDGET through runWorkers): stages are admitted while their estimates fit.
+   */
+  memory?: MemoryBudget;
   /** Extra worker options (tests: maxCachedWorkflows 0 to force replay). */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -67,6 +73,7 @@ function logRetry(r: { operation: string; error: unknown; delayMs: number }): vo
 export async function createWorkers(options: CreateWorkersOptions): Promise<Worker[]> {
   const queues = { ...TASK_QUEUES, ...options.queues };
   const storeFor = options.storeFor ?? storeCache();
+  const memory = options.memory ?? new MemoryBudget();
   const impls = options.implementations ?? STAGE_IMPLEMENTATIONS;
   for (const impl of impls) {
     if (stageCatalog.get(impl.stage.name) !== impl.stage) {
@@ -91,7 +98,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
       activities: {
         ...createPipelineActivities(storeFor),
-        ...createStageActivities({ storeFor, worker: identity }, of('cpu')),
+        ...createStageActivities(
+          { storeFor, worker: identity, memory, workerMemory: () => memory.snapshot() },
+          of('cpu'),
+        ),
       },
       maxConcurrentActivityTaskExecutions: options.concurrency?.cpu ?? 4,
     });
@@ -100,7 +110,10 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     specs.push({
       ...common,
       taskQueue: queues.gpu,
-      activities: createStageActivities({ storeFor, worker: identity }, of('gpu')),
+      activities: createStageActivities(
+        { storeFor, worker: identity, memory, workerMemory: () => memory.snapshot() },
+        of('gpu'),
+      ),
       maxConcurrentActivityTaskExecutions: options.concurrency?.gpu ?? 1,
     });
   }

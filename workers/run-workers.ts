@@ -1,6 +1,9 @@
 import { connectWorker } from './connect.js';
 import { createWorkers, type WorkerRole } from './create-workers.js';
+import { formatBytes } from '../engine/memory-model.js';
+import { machineMemoryBytes, MemoryBudget } from './memory-budget.js';
 import { workerEnv } from './worker-env.js';
+import { startWorkerMetrics } from './worker-metrics.js';
 
 /**
  * Runs the workers of a role until SIGINT/SIGTERM: the SDK's runtime then shuts every worker down,
@@ -9,9 +12,12 @@ import { workerEnv } from './worker-env.js';
  */
 export async function runWorkers(role: WorkerRole, env = process.env): Promise<void> {
   const settings = workerEnv(env);
+  const memory = new MemoryBudget(settings.ELO_MEMORY_BUDGET ?? machineMemoryBytes());
+  startWorkerMetrics(env, memory); // before the connection: it fixes the SDK runtime
   const connection = await connectWorker(settings);
   try {
     const workers = await createWorkers({
+      memory,
       role,
       connection,
       namespace: settings.TEMPORAL_NAMESPACE,
@@ -24,7 +30,8 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
     });
     console.log(
       `elo ${role} worker: ${settings.TEMPORAL_ADDRESS} namespace ${settings.TEMPORAL_NAMESPACE}, ` +
-        `queues ${workers.map((w) => w.options.taskQueue).join(', ')}`,
+        `queues ${workers.map((w) => w.options.taskQueue).join(', ')}, ` +
+        `memory budget ${formatBytes(memory.budgetBytes)}`,
     );
     await Promise.all(workers.map((w) => w.run()));
   } finally {

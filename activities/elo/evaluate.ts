@@ -1,16 +1,24 @@
 import { log } from '@temporalio/activity';
 import { initBackend } from '../../engine/backend.js';
-import { evaluate } from '../../engine/eval.js';
+import { evaluate, type EvalResult } from '../../engine/eval.js';
 import { generate } from '../../engine/generate.js';
 import { loadModelFolder } from '../../engine/io/hf-folder.js';
 import { shardDocuments } from '../../engine/io/token-shards.js';
-import { HfTokenizer } from '../../formats/index.js';
+import { evalStreams } from '../../engine/memory-model.js';
+import { evaluateFolderStreaming } from '../../engine/streaming/streaming-eval.js';
+import {
+  generateFolderStreaming,
+  type StreamingPrompt,
+} from '../../engine/streaming/streaming-generate.js';
+import { HfModelFolder, HfTokenizer } from '../../formats/index.js';
 import { evaluateStage } from '../../pipeline/stages/elo.js';
+import type { StageParams } from '../../pipeline/stage.js';
 import type { Evaluation, Sample } from '../../reports/report-data.js';
 import { betweenSteps } from '../durable-training.js';
 import { implementStage } from '../stage-activity.js';
 import { readShardList } from './data-artifact.js';
 import { fetchRef, producerOf, withScratch } from './scratch.js';
+import { evaluateMemory } from './stage-memory.js';
 
 export const EVALUATION_FILE = 'evaluation.json';
 
@@ -34,39 +42,102 @@ async function firstTokens(shard: string, maxTokens: number): Promise<Uint32Arra
   return docs;
 }
 
+type EvalParams = StageParams<typeof evaluateStage>;
+
+interface EvalSet {
+  lang: string;
+  set: string;
+  docs: Uint32Array[];
+  bytes: number;
+}
+
+/** A model to evaluate: loaded whole, or streamed layer by layer from its folder. */
+interface EvalEngine {
+  evaluate(sets: readonly EvalSet[], onSet: (done: number) => void): Promise<EvalResult[]>;
+  generate(prompts: readonly StreamingPrompt[]): Promise<number[][]>;
+  dispose(): void;
+}
+
+async function inMemory(modelDir: string, p: EvalParams, signal: AbortSignal): Promise<EvalEngine> {
+  const model = await loadModelFolder(modelDir);
+  return {
+    async evaluate(sets, onSet) {
+      const out: EvalResult[] = [];
+      for (const s of sets) {
+        out.push(
+          await evaluate(model, s.docs, {
+            seqLen: p.seqLen,
+            batchSize: p.batchSize,
+            bytes: s.bytes,
+          }),
+        );
+        onSet(out.length);
+      }
+      return out;
+    },
+    async generate(prompts) {
+      const out: number[][] = [];
+      for (const q of prompts) {
+        await betweenSteps(signal);
+        out.push(generate(model, q.prompt, q.opts));
+      }
+      return out;
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+/** Every set in one pass over the layers; every sample prompt in one batch per new token. */
+function streamed(modelDir: string, p: EvalParams, signal: AbortSignal): EvalEngine {
+  return {
+    evaluate: (sets, onLayer) =>
+      evaluateFolderStreaming(
+        modelDir,
+        sets.map((s) => ({ sequences: s.docs, bytes: s.bytes })),
+        { seqLen: p.seqLen, batchSize: p.batchSize, signal, onLayer },
+      ),
+    generate: (prompts) =>
+      prompts.length === 0
+        ? Promise.resolve([])
+        : generateFolderStreaming(modelDir, prompts, { signal }),
+    dispose: () => undefined,
+  };
+}
+
 /**
  * evaluate: per language, held-out loss / perplexity / bits per byte on the validation split and
  * each named eval set of the data artifact (the first `maxTokensPerSet` tokens of each, the same
  * for every model), and greedy-then-top-k samples continuing validation prompts. Bytes are those
  * of the evaluated tokens decoded with the model's tokenizer, so bits per byte compare across
- * tokenizers.
+ * tokenizers. Models over 2 GB of float32 weights stream layer by layer (`streaming`).
  */
-export const evaluateActivity = implementStage(evaluateStage, async (ctx) =>
-  withScratch(async (dir) => {
-    await initBackend({ log: (line) => log.info(line) });
-    const p = ctx.params;
-    const modelDir = await fetchRef(ctx.store, ctx.inputs.model, dir, 'model');
-    const dataDir = await fetchRef(ctx.store, ctx.inputs.data, dir, 'data');
-    const shards = await readShardList(dataDir);
-    const tokenizer = await HfTokenizer.load(modelDir);
-    const model = await loadModelFolder(modelDir);
-    const eos = ctx.inputs.data.meta['eosTokenId'];
-    const sets: { lang: string; set: string; shard: string }[] = [
-      ...Object.entries(shards.validation).map(([lang, shard]) => ({
-        lang,
-        set: 'validation',
-        shard,
-      })),
-      ...Object.entries(shards.eval).flatMap(([lang, named]) =>
-        Object.entries(named).map(([set, shard]) => ({ lang, set, shard })),
-      ),
-    ];
-    const evaluations: Evaluation[] = [];
-    const samples: Sample[] = [];
-    const metrics: Record<string, number> = {};
-    try {
-      let done = 0;
-      for (const s of sets) {
+export const evaluateActivity = implementStage(
+  evaluateStage,
+  async (ctx) =>
+    withScratch(async (dir) => {
+      await initBackend({ log: (line) => log.info(line) });
+      const p = ctx.params;
+      const modelDir = await fetchRef(ctx.store, ctx.inputs.model, dir, 'model');
+      const dataDir = await fetchRef(ctx.store, ctx.inputs.data, dir, 'data');
+      const shards = await readShardList(dataDir);
+      const tokenizer = await HfTokenizer.load(modelDir);
+      const folder = await HfModelFolder.open(modelDir);
+      const config = folder.config;
+      await folder.close();
+      const streaming = evalStreams(config, p.streaming);
+      const eos = ctx.inputs.data.meta['eosTokenId'];
+      const named: { lang: string; set: string; shard: string }[] = [
+        ...Object.entries(shards.validation).map(([lang, shard]) => ({
+          lang,
+          set: 'validation',
+          shard,
+        })),
+        ...Object.entries(shards.eval).flatMap(([lang, byName]) =>
+          Object.entries(byName).map(([set, shard]) => ({ lang, set, shard })),
+        ),
+      ];
+      const sets: EvalSet[] = [];
+      for (const s of named) {
         const docs = await firstTokens(s.shard, p.maxTokensPerSet);
         if (docs.length === 0) continue;
         // The separator is predicted like any token but is not text: it adds no bytes.
@@ -74,65 +145,76 @@ export const evaluateActivity = implementStage(evaluateStage, async (ctx) =>
           (n, d) => n + Buffer.byteLength(tokenizer.decode(d.filter((t) => t !== eos)), 'utf8'),
           0,
         );
-        const r = await evaluate(model, docs, {
-          seqLen: p.seqLen,
-          batchSize: p.batchSize,
-          bytes,
-        });
-        evaluations.push({
-          model: p.label,
-          lang: s.lang,
-          set: s.set,
-          tokens: r.tokens,
-          bytes,
-          meanNll: r.meanNll,
-          perplexity: r.perplexity,
-          bitsPerByte: r.bitsPerByte ?? 0,
-        });
-        metrics[`bitsPerByte.${s.lang}.${s.set}`] = r.bitsPerByte ?? 0;
-        done++;
-        ctx.progress({
-          step: done,
-          tokens: r.tokens,
-          loss: r.meanNll,
-          tokensPerSec: 0,
-          totalSteps: sets.length,
-        });
+        sets.push({ lang: s.lang, set: s.set, docs, bytes });
       }
       const eosIds = typeof eos === 'number' ? { eosTokenId: eos } : {};
+      const prompts: (StreamingPrompt & { lang: string })[] = [];
       for (const [lang, shard] of Object.entries(shards.validation)) {
         const docs = await firstTokens(shard, p.samples.perLanguage * 4 * p.samples.promptTokens);
         for (const [i, doc] of docs
           .filter((d) => d.length > p.samples.promptTokens)
           .slice(0, p.samples.perLanguage)
           .entries()) {
-          await betweenSteps(ctx.signal);
-          const prompt = Array.from(doc.subarray(0, p.samples.promptTokens));
-          const out = generate(model, prompt, {
-            maxNewTokens: p.samples.maxNewTokens,
-            // The first sample is greedy, the others sampled: both views of the model.
-            topK: i === 0 ? 0 : p.samples.topK,
-            temperature: 1,
-            seed: p.samples.seed + i,
-            ...eosIds,
-          });
-          samples.push({
-            model: p.label,
+          prompts.push({
             lang,
-            prompt: tokenizer.decode(prompt, { skipSpecialTokens: true }),
-            completion: tokenizer.decode(out.slice(prompt.length), { skipSpecialTokens: true }),
+            prompt: Array.from(doc.subarray(0, p.samples.promptTokens)),
+            opts: {
+              maxNewTokens: p.samples.maxNewTokens,
+              // The first sample is greedy, the others sampled: both views of the model.
+              topK: i === 0 ? 0 : p.samples.topK,
+              temperature: 1,
+              seed: p.samples.seed + i,
+              ...eosIds,
+            },
           });
         }
       }
-    } finally {
-      model.dispose();
-    }
-    const file: EvaluationFile = { label: p.label, evaluations, samples };
-    const ref = await ctx.store.commitFiles(
-      ctx.artifactKey('metrics'),
-      [{ path: EVALUATION_FILE, data: JSON.stringify(file, null, 2) }],
-      { producer: producerOf(ctx.stage), meta: { label: p.label } },
-    );
-    return { outputs: { metrics: ref }, metrics };
-  }),
+      const engine = streaming
+        ? streamed(modelDir, p, ctx.signal)
+        : await inMemory(modelDir, p, ctx.signal);
+      const evaluations: Evaluation[] = [];
+      const samples: Sample[] = [];
+      const metrics: Record<string, number> = {};
+      try {
+        const total = streaming ? config.numHiddenLayers : sets.length;
+        const results = await engine.evaluate(sets, (done) =>
+          ctx.progress({ step: done, tokens: 0, loss: 0, tokensPerSec: 0, totalSteps: total }),
+        );
+        sets.forEach((s, i) => {
+          const r = results[i]!;
+          evaluations.push({
+            model: p.label,
+            lang: s.lang,
+            set: s.set,
+            tokens: r.tokens,
+            bytes: s.bytes,
+            meanNll: r.meanNll,
+            perplexity: r.perplexity,
+            bitsPerByte: r.bitsPerByte ?? 0,
+          });
+          metrics[`bitsPerByte.${s.lang}.${s.set}`] = r.bitsPerByte ?? 0;
+        });
+        const outs = await engine.generate(prompts);
+        prompts.forEach((q, i) => {
+          samples.push({
+            model: p.label,
+            lang: q.lang,
+            prompt: tokenizer.decode(q.prompt, { skipSpecialTokens: true }),
+            completion: tokenizer.decode(outs[i]!.slice(q.prompt.length), {
+              skipSpecialTokens: true,
+            }),
+          });
+        });
+      } finally {
+        engine.dispose();
+      }
+      const file: EvaluationFile = { label: p.label, evaluations, samples };
+      const ref = await ctx.store.commitFiles(
+        ctx.artifactKey('metrics'),
+        [{ path: EVALUATION_FILE, data: JSON.stringify(file, null, 2) }],
+        { producer: producerOf(ctx.stage), meta: { label: p.label, streaming } },
+      );
+      return { outputs: { metrics: ref }, metrics };
+    }),
+  { memory: evaluateMemory },
 );

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { HfModelFolder } from '../../formats/index.js';
 import { importModel } from '../../pipeline/stages/elo.js';
+import { filesDigest } from '../../storage/hashing.js';
 import { openStore } from '../../storage/open-store.js';
 import { downloadS3Folder } from '../../storage/s3-folder.js';
 import { implementStage } from '../stage-activity.js';
@@ -11,16 +11,6 @@ import { producerOf, withScratch } from './scratch.js';
 /** The files that make the model: config, weights, tokenizer (not READMEs or other notes). */
 const MODEL_FILE =
   /^(config\.json|generation_config\.json|.*\.safetensors|model\.safetensors\.index\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json)$/;
-
-/** The model files' names and contents, hashed: the model's identity. */
-async function modelDigest(dir: string, files: readonly string[]): Promise<string> {
-  const h = createHash('sha256');
-  for (const name of files) {
-    h.update(name + '\0');
-    h.update(await readFile(path.join(dir, name)));
-  }
-  return h.digest('hex');
-}
 
 /**
  * Where the folder comes from: a local path as is; `s3://bucket/prefix/name` is either an artifact
@@ -58,7 +48,8 @@ export const importModelActivity = implementStage(importModel, async (ctx) =>
       await hf.close();
     }
     const files = (await readdir(folder)).filter((f) => MODEL_FILE.test(f)).sort();
-    const digest = await modelDigest(folder, files);
+    // The model files' names and contents, streamed: the model's identity.
+    const digest = await filesDigest(folder, files);
     const key = `models/${digest.slice(0, 32)}`;
     let model = await ctx.store.refOf(key);
     if (!model) {

@@ -23,6 +23,7 @@ import { WriteQueue } from '../write-queue.js';
 import { implementStage } from '../stage-activity.js';
 import { readShardList, TOKENIZER_DIR } from './data-artifact.js';
 import { fetchRef, producerOf, withScratch } from './scratch.js';
+import { trainMemoryNeed, trainSelection } from './stage-memory.js';
 
 /** The input does not fit the params (no model and no init shape, …): not worth retrying. */
 export class TrainInputError extends Error {
@@ -115,21 +116,18 @@ function parameterCounts(config: LlamaConfig, p: TrainParams) {
   );
   const specs = parameterSpecs(config, layers);
   const trainable = new Set(
-    selectTrainable(specs, layers, config.numHiddenLayers, selection(p), config.tieWordEmbeddings),
+    selectTrainable(
+      specs,
+      layers,
+      config.numHiddenLayers,
+      trainSelection(p),
+      config.tieWordEmbeddings,
+    ),
   );
   const size = (s: { hfShape: number[] }) => tf.util.sizeFromShape(s.hfShape);
   return {
     trainableParams: specs.filter((s) => trainable.has(s.name)).reduce((n, s) => n + size(s), 0),
     computedParams: specs.reduce((n, s) => n + size(s), 0),
-  };
-}
-
-function selection(p: TrainParams) {
-  return {
-    mode: p.mode,
-    ...(p.layers ? { layers: p.layers } : {}),
-    ...(p.trainEmbeddings !== undefined ? { trainEmbeddings: p.trainEmbeddings } : {}),
-    ...(p.trainHead !== undefined ? { trainHead: p.trainHead } : {}),
   };
 }
 
@@ -142,148 +140,151 @@ function selection(p: TrainParams) {
  * checkpoints every K steps and when cancelled; a retry resumes from the newest checkpoint that
  * verifies (weights, AdamW moments, data cursor, RNG) and ends with an unbroken run's weights.
  */
-export const trainActivity = implementStage(trainStage, async (ctx) =>
-  withScratch(async (dir) => {
-    const p = ctx.params;
-    const dataDir = await fetchRef(ctx.store, ctx.inputs.data, dir, 'data');
-    const shards = await readShardList(dataDir);
-    const eos = ctx.inputs.data.meta['eosTokenId'];
-    if (typeof eos !== 'number') throw new TrainInputError('train: data ref has no eosTokenId');
-    let modelDir = path.join(dir, 'model');
-    if (ctx.inputs.model) modelDir = await fetchRef(ctx.store, ctx.inputs.model, dir, 'model');
-    else if (p.init) await initModelFolder(p, dataDir, modelDir);
-    else throw new TrainInputError('train: wire a `model` input or set params.init (a shape)');
-    const folder = await HfModelFolder.open(modelDir);
-    const config = folder.config;
-    await folder.close();
+export const trainActivity = implementStage(
+  trainStage,
+  async (ctx) =>
+    withScratch(async (dir) => {
+      const p = ctx.params;
+      const dataDir = await fetchRef(ctx.store, ctx.inputs.data, dir, 'data');
+      const shards = await readShardList(dataDir);
+      const eos = ctx.inputs.data.meta['eosTokenId'];
+      if (typeof eos !== 'number') throw new TrainInputError('train: data ref has no eosTokenId');
+      let modelDir = path.join(dir, 'model');
+      if (ctx.inputs.model) modelDir = await fetchRef(ctx.store, ctx.inputs.model, dir, 'model');
+      else if (p.init) await initModelFolder(p, dataDir, modelDir);
+      else throw new TrainInputError('train: wire a `model` input or set params.init (a shape)');
+      const folder = await HfModelFolder.open(modelDir);
+      const config = folder.config;
+      await folder.close();
 
-    const checkpoints = ctx.artifactKey('checkpoints');
-    const curves = ctx.artifactKey('curves');
-    const out = path.join(dir, 'trained');
-    const logdir = path.join(dir, 'tensorboard');
-    const job: TrainJob = {
-      model: { folder: modelDir },
-      data: { shards: shards.train, eosTokenId: eos, seqLen: p.seqLen, batchSize: p.batchSize },
-      selection: selection(p),
-      train: {
-        seed: p.seed,
-        totalSteps: p.steps,
-        gradAccumSteps: p.gradAccumSteps,
-        schedule: {
-          peakLr: p.lr,
-          minLr: p.lr * p.minLrRatio,
-          warmupSteps: Math.min(p.warmupSteps, p.steps),
+      const checkpoints = ctx.artifactKey('checkpoints');
+      const curves = ctx.artifactKey('curves');
+      const out = path.join(dir, 'trained');
+      const logdir = path.join(dir, 'tensorboard');
+      const job: TrainJob = {
+        model: { folder: modelDir },
+        data: { shards: shards.train, eosTokenId: eos, seqLen: p.seqLen, batchSize: p.batchSize },
+        selection: trainSelection(p),
+        train: {
+          seed: p.seed,
           totalSteps: p.steps,
+          gradAccumSteps: p.gradAccumSteps,
+          schedule: {
+            peakLr: p.lr,
+            minLr: p.lr * p.minLrRatio,
+            warmupSteps: Math.min(p.warmupSteps, p.steps),
+            totalSteps: p.steps,
+          },
+          adamw: { ...DEFAULT_ADAMW, weightDecay: p.weightDecay },
+          maxGradNorm: p.maxGradNorm,
+          checkpointEvery: p.checkpointEvery,
         },
-        adamw: { ...DEFAULT_ADAMW, weightDecay: p.weightDecay },
-        maxGradNorm: p.maxGradNorm,
-        checkpointEvery: p.checkpointEvery,
-      },
-      checkpoints: { storeUri: ctx.run.storeUri, prefix: checkpoints, keepLast: 2 },
-      output: { folder: out, dtype: p.dtype },
-      tensorboard: { logdir },
-    };
-    const curve: CurvePoint[] = [];
-    let attemptMs = 0;
-    /** Steps before this attempt's first one (a resumed run), from the curve saved with them. */
-    const earlier = async () => {
-      const from = curve.length ? curve[0]!.step - 1 : 0;
-      if (from <= 0) return { curve: [], wallMs: 0 };
-      const saved = await loadCurve(ctx.store, curves, from);
-      return { ...saved, curve: saved.curve.filter((c) => c.step <= from) };
-    };
-    const hooks = trainingHooks(ctx, { totalSteps: p.steps });
-    const curveWrites = new WriteQueue();
-    let peakTensorBytes = 0;
-    let rssBytes = 0;
-    const result = await runTrainJobInWorker(job, {
-      signal: ctx.signal,
-      onStep: (info) => {
-        peakTensorBytes = Math.max(peakTensorBytes, info.peakTensorBytes);
-        rssBytes = Math.max(rssBytes, info.rssBytes);
-        curve.push({ step: info.step, tokens: info.tokens, loss: info.loss });
-        attemptMs += info.timings.stepMs;
-        hooks.onStep(info);
-      },
-      onLog: (line) => log.warn(line),
-      onCheckpoint: (key, step) => {
-        hooks.onCheckpoint(key, step);
-        const upTo = [...curve];
-        const msHere = attemptMs;
-        curveWrites.add(async () => {
-          const before = await earlier();
-          await ctx.store.commitFiles(
-            curveKey(curves, step),
-            [{ path: 'curve.json', data: JSON.stringify([...before.curve, ...upTo]) }],
-            { producer: producerOf(ctx.stage), meta: { step } },
-          );
-          await ctx.store.writeDocument(wallKey(curves, step), String(before.wallMs + msHere));
-        });
-      },
-    });
-    await curveWrites.drain();
-    // The trainer wrote a checkpoint at this step; the next attempt resumes there.
-    hooks.rethrowIfStopped(result);
-    // A resumed run: the curve up to the resume point comes from the checkpoint it resumed.
-    const before = await earlier();
-    const full = [...before.curve, ...curve];
-
-    const wallMs = before.wallMs + attemptMs;
-    const counts = parameterCounts(config, p);
-    const run: TrainingRun = {
-      stage: ctx.nodeId,
-      method: p.mode,
-      layers: Array.from({ length: config.numHiddenLayers }, (_, i) => i),
-      tokens: result.tokens,
-      wallMs,
-      tokensPerSec: wallMs > 0 ? result.tokens / (wallMs / 1000) : 0,
-      ...counts,
-      peakTensorBytes,
-      rssBytes,
-      curve: full,
-    };
-    const detach = ctx.inputs.model?.meta['baseLayers'];
-    if (Array.isArray(detach)) run.layers = detach as number[];
-    else if (p.mode === 'freeze-tune' && p.layers)
-      run.layers = resolveLayerIndices(p.layers, config.numHiddenLayers);
-    const model = await ctx.store.commitFolder(ctx.artifactKey('model'), out, {
-      producer: producerOf(ctx.stage),
-      meta: {
-        method: p.mode,
-        steps: result.step,
-        tokens: result.tokens,
-        // Reintegration takes embeddings, final norm and head from this model only when ELO
-        // training changed them.
-        nonLayerTrained: p.mode === 'elo' && (p.trainEmbeddings === true || p.trainHead === true),
-      },
-    });
-    // Per attempt: it holds wall time and memory peaks, which no retry reproduces.
-    const metrics = await ctx.store.commitFiles(
-      ctx.attemptKey('metrics'),
-      [{ path: TRAINING_FILE, data: JSON.stringify(run, null, 2) }],
-      { producer: producerOf(ctx.stage) },
-    );
-    // TensorBoard event files beside the metrics (native backends write them; a resumed attempt's
-    // file starts at its resume point, curve.json has every step). Per attempt: event files
-    // hold wall times, which no retry reproduces.
-    if (existsSync(logdir)) {
-      await ctx.store.commitFolder(ctx.attemptKey('tensorboard'), logdir, {
-        producer: producerOf(ctx.stage),
+        checkpoints: { storeUri: ctx.run.storeUri, prefix: checkpoints, keepLast: 2 },
+        output: { folder: out, dtype: p.dtype },
+        tensorboard: { logdir },
+      };
+      const curve: CurvePoint[] = [];
+      let attemptMs = 0;
+      /** Steps before this attempt's first one (a resumed run), from the curve saved with them. */
+      const earlier = async () => {
+        const from = curve.length ? curve[0]!.step - 1 : 0;
+        if (from <= 0) return { curve: [], wallMs: 0 };
+        const saved = await loadCurve(ctx.store, curves, from);
+        return { ...saved, curve: saved.curve.filter((c) => c.step <= from) };
+      };
+      const hooks = trainingHooks(ctx, { totalSteps: p.steps });
+      const curveWrites = new WriteQueue();
+      let peakTensorBytes = 0;
+      let rssBytes = 0;
+      const result = await runTrainJobInWorker(job, {
+        signal: ctx.signal,
+        onStep: (info) => {
+          peakTensorBytes = Math.max(peakTensorBytes, info.peakTensorBytes);
+          rssBytes = Math.max(rssBytes, info.rssBytes);
+          curve.push({ step: info.step, tokens: info.tokens, loss: info.loss });
+          attemptMs += info.timings.stepMs;
+          hooks.onStep(info);
+        },
+        onLog: (line) => log.warn(line),
+        onCheckpoint: (key, step) => {
+          hooks.onCheckpoint(key, step);
+          const upTo = [...curve];
+          const msHere = attemptMs;
+          curveWrites.add(async () => {
+            const before = await earlier();
+            await ctx.store.commitFiles(
+              curveKey(curves, step),
+              [{ path: 'curve.json', data: JSON.stringify([...before.curve, ...upTo]) }],
+              { producer: producerOf(ctx.stage), meta: { step } },
+            );
+            await ctx.store.writeDocument(wallKey(curves, step), String(before.wallMs + msHere));
+          });
+        },
       });
-    }
-    return {
-      outputs: { model, metrics },
-      metrics: {
-        steps: result.step,
+      await curveWrites.drain();
+      // The trainer wrote a checkpoint at this step; the next attempt resumes there.
+      hooks.rethrowIfStopped(result);
+      // A resumed run: the curve up to the resume point comes from the checkpoint it resumed.
+      const before = await earlier();
+      const full = [...before.curve, ...curve];
+
+      const wallMs = before.wallMs + attemptMs;
+      const counts = parameterCounts(config, p);
+      const run: TrainingRun = {
+        stage: ctx.nodeId,
+        method: p.label ?? p.mode,
+        layers: Array.from({ length: config.numHiddenLayers }, (_, i) => i),
         tokens: result.tokens,
-        finalLoss: result.lastLoss ?? full.at(-1)?.loss ?? 0,
         wallMs,
-        tokensPerSec: run.tokensPerSec,
+        tokensPerSec: wallMs > 0 ? result.tokens / (wallMs / 1000) : 0,
         ...counts,
         peakTensorBytes,
         rssBytes,
-        resumedFromStep: result.resumedFrom ?? 0,
-      },
-    };
-  }),
+        curve: full,
+      };
+      const detach = ctx.inputs.model?.meta['baseLayers'];
+      if (Array.isArray(detach)) run.layers = detach as number[];
+      else if (p.mode === 'freeze-tune' && p.layers)
+        run.layers = resolveLayerIndices(p.layers, config.numHiddenLayers);
+      const model = await ctx.store.commitFolder(ctx.artifactKey('model'), out, {
+        producer: producerOf(ctx.stage),
+        meta: {
+          method: p.mode,
+          steps: result.step,
+          tokens: result.tokens,
+          // Reintegration takes embeddings, final norm and head from this model only when ELO
+          // training changed them.
+          nonLayerTrained: p.mode === 'elo' && (p.trainEmbeddings === true || p.trainHead === true),
+        },
+      });
+      // Per attempt: it holds wall time and memory peaks, which no retry reproduces.
+      const metrics = await ctx.store.commitFiles(
+        ctx.attemptKey('metrics'),
+        [{ path: TRAINING_FILE, data: JSON.stringify(run, null, 2) }],
+        { producer: producerOf(ctx.stage) },
+      );
+      // TensorBoard event files beside the metrics (native backends write them; a resumed attempt's
+      // file starts at its resume point, curve.json has every step). Per attempt: event files
+      // hold wall times, which no retry reproduces.
+      if (existsSync(logdir)) {
+        await ctx.store.commitFolder(ctx.attemptKey('tensorboard'), logdir, {
+          producer: producerOf(ctx.stage),
+        });
+      }
+      return {
+        outputs: { model, metrics },
+        metrics: {
+          steps: result.step,
+          tokens: result.tokens,
+          finalLoss: result.lastLoss ?? full.at(-1)?.loss ?? 0,
+          wallMs,
+          tokensPerSec: run.tokensPerSec,
+          ...counts,
+          peakTensorBytes,
+          rssBytes,
+          resumedFromStep: result.resumedFrom ?? 0,
+        },
+      };
+    }),
+  { memory: trainMemoryNeed },
 );

@@ -81,7 +81,7 @@ export async function saveModelFolder(
   );
   await writeHostTensors(
     path.join(dir, WEIGHTS_FILE),
-    model.weights.toHost(),
+    model.weights.toHostLazy(),
     { format: 'pt' },
     dtype,
   );

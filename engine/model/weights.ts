@@ -136,8 +136,10 @@ export class ModelWeights {
     layers: readonly number[],
     host: HostWeights,
     source = '<weights>',
+    only: (spec: ParamSpec) => boolean = () => true,
   ): ModelWeights {
-    const specs = parameterSpecs(config, layers);
+    // `only`: a part of the model (streaming evaluation holds one layer, or the non-layer part).
+    const specs = parameterSpecs(config, layers).filter(only);
     for (const spec of specs) {
       const t = host.get(spec.name);
       if (!t) throw new ShapeMismatchError(source, spec.name, spec.hfShape, 'missing');
@@ -188,6 +190,24 @@ export class ModelWeights {
       });
     }
     return out;
+  }
+
+  /** Like toHost, but each tensor is read (and transposed back) only when asked for. */
+  toHostLazy(): Map<string, { shape: number[]; read: () => Float32Array }> {
+    return new Map(
+      this.specs.map((spec) => [
+        spec.name,
+        {
+          shape: [...spec.hfShape],
+          read: () => {
+            const data = this.get(spec.name).dataSync() as Float32Array;
+            return spec.kind === 'linear'
+              ? transpose2d(data, spec.hfShape[1]!, spec.hfShape[0]!)
+              : data;
+          },
+        },
+      ]),
+    );
   }
 
   /**

@@ -148,6 +148,33 @@ export class AdamW {
     return out;
   }
 
+  /**
+   * exportState's tensors, read from the backend only when written: a chunk's flat moments are
+   * copied to the host when its first tensor is written (memory bounded by one chunk, ~16 MB).
+   */
+  exportStateLazy(): Map<string, { shape: number[]; read: () => Float32Array }> {
+    const out = new Map<string, { shape: number[]; read: () => Float32Array }>();
+    for (const c of this.chunks) {
+      let m: Float32Array | undefined;
+      let v: Float32Array | undefined;
+      let at = 0;
+      for (const s of c.slots) {
+        const [from, to] = [at, at + s.size];
+        const shape = [...s.param.shape];
+        out.set(`${s.name}.exp_avg`, {
+          shape,
+          read: () => (m ??= c.m.dataSync() as Float32Array).slice(from, to),
+        });
+        out.set(`${s.name}.exp_avg_sq`, {
+          shape: [...shape],
+          read: () => (v ??= c.v.dataSync() as Float32Array).slice(from, to),
+        });
+        at += s.size;
+      }
+    }
+    return out;
+  }
+
   /** Restores moments written by exportState; every slot must be present with its shape. */
   importState(state: HostWeights, stepCount: number, source = '<optimizer>'): void {
     const flats: [tf.Variable, Float32Array][] = [];

@@ -49,11 +49,11 @@ export class StoreCheckpointer implements Checkpointer {
     const key = this.keyFor(state.step);
     const staging = await mkdtemp(path.join(os.tmpdir(), 'elo-ckpt-'));
     try {
-      await writeHostTensors(path.join(staging, MODEL_FILE), model.weights.toHost(), {
+      await writeHostTensors(path.join(staging, MODEL_FILE), model.weights.toHostLazy(), {
         format: 'pt',
       });
       // Moments are in the engine's storage layout (linear weights [in, out]); only we read them.
-      await writeHostTensors(path.join(staging, OPTIMIZER_FILE), optimizer.exportState(), {
+      await writeHostTensors(path.join(staging, OPTIMIZER_FILE), optimizer.exportStateLazy(), {
         layout: 'elo-engine',
       });
       await writeFile(path.join(staging, STATE_FILE), JSON.stringify(state, null, 2));

@@ -95,6 +95,12 @@ export const trainParamsSchema = z.object({
   mode: z.enum(['elo', 'full', 'freeze-tune']),
   /** freeze-tune only: the layers that train (negative from the end). */
   layers: layerList.optional(),
+  /** freeze-tune only: also the layers next to these (not these): alignment's `neighbours`. */
+  nextTo: layerList.optional(),
+  /** Regexes over HF tensor names that train whatever their layer (e.g. every norm). */
+  alsoTrain: z.array(z.string()).optional(),
+  /** The report's name for this training (default: the mode), e.g. `align:neighbours`. */
+  label: z.string().min(1).optional(),
   steps: z.number().int().min(1),
   /** Rows per micro-batch. */
   batchSize: z.number().int().min(1).default(8),
@@ -168,6 +174,11 @@ export const evaluateStage = defineStage({
     batchSize: z.number().int().min(1).default(8),
     /** Tokens evaluated per (language, set) at most: the first documents of each set. */
     maxTokensPerSet: z.number().int().min(2).default(8192),
+    /**
+     * Layer by layer from the folder (memory: one layer + embedding/head) instead of the whole
+     * model loaded; auto = above 2 GB of float32 weights (engine/memory-model.ts).
+     */
+    streaming: z.enum(['auto', 'always', 'never']).default('auto'),
     samples: z
       .object({
         perLanguage: z.number().int().min(0).default(2),

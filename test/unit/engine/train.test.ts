@@ -105,6 +105,27 @@ describe('trainable selection', () => {
     assert.ok(!withHead.includes('model.embed_tokens.weight'));
   });
 
+  it('alignment neighbours: the layers next to λ (not λ) plus every norm', async () => {
+    const all = LlamaModel.init(full, 1);
+    try {
+      const names = selectTrainable(all.weights.specs, [0, 1, 2, 3], 4, {
+        mode: 'freeze-tune',
+        nextTo: [0, -1],
+        alsoTrain: ['layernorm\\.weight$', '^model\\.norm\\.weight$'],
+      });
+      const layersOf = new Set(
+        names.filter((n) => !/layernorm|model\.norm/.test(n)).map((n) => n.split('.')[2]),
+      );
+      assert.deepEqual([...layersOf].sort(), ['1', '2']);
+      for (const l of [0, 1, 2, 3])
+        assert.ok(names.includes(`model.layers.${l}.input_layernorm.weight`));
+      assert.ok(names.includes('model.norm.weight'));
+      assert.ok(!names.includes('model.embed_tokens.weight'));
+    } finally {
+      all.dispose();
+    }
+  });
+
   it('freeze-tune: chosen layers only; name patterns narrow it', () => {
     const names = selectTrainable(specs.weights.specs, [0, 3], 4, {
       mode: 'freeze-tune',

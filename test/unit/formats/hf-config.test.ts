@@ -154,6 +154,23 @@ describe('hf-config', () => {
     );
   });
 
+  it('takes the family from model_type when architectures is absent (bare save_pretrained)', () => {
+    const { architectures: _, ...bare } = LLAMA_32_1B;
+    assert.deepEqual(parseHfConfig(bare), parseHfConfig(LLAMA_32_1B));
+    const { architectures: __, ...bareQwen } = QWEN25_05B;
+    assert.equal(parseHfConfig(bareQwen).architecture, 'Qwen2ForCausalLM');
+    assert.equal(
+      parseHfConfig({ ...bare, model_type: 'mistral' }).architecture,
+      'MistralForCausalLM',
+    );
+    assert.match(
+      errorOf({ ...bare, model_type: 'gpt2' }),
+      /^config\.json: model_type: unsupported "gpt2" and no architectures; supported: llama, qwen2, mistral$/,
+    );
+    const { model_type: ___, ...neither } = bare;
+    assert.match(errorOf(neither), /^config\.json: architectures: required \(or a model_type/);
+  });
+
   it('reads transformers v5 rope_parameters', () => {
     const { rope_theta: _t, rope_scaling: scaling, ...rest } = LLAMA_32_1B;
     const c = parseHfConfig({ ...rest, rope_parameters: { rope_theta: 500000, ...scaling } });

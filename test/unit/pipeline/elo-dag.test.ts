@@ -78,6 +78,23 @@ describe('run config and the ELO DAG', () => {
     );
   });
 
+  it('offers cheap alignment variants where a full fine-tune cannot fit, named for the report', async () => {
+    const paramsOf = async (variant: string) =>
+      (
+        await dagOf({ ...minimal, elo: { layers: [0, -1] }, align: { steps: 3, variant } })
+      ).dag.nodes.find((n) => n.id === 'align')!.params as Record<string, unknown>;
+    const neighbours = await paramsOf('neighbours');
+    assert.equal(neighbours['mode'], 'freeze-tune');
+    assert.deepEqual(neighbours['nextTo'], [0, -1]);
+    assert.equal(neighbours['label'], 'align:neighbours');
+    const frozen = await paramsOf('frozen-embeddings');
+    assert.equal(frozen['mode'], 'full');
+    assert.equal(frozen['trainEmbeddings'], false);
+    assert.equal(frozen['trainHead'], false);
+    assert.equal(frozen['label'], 'align:frozen-embeddings');
+    await assert.rejects(paramsOf('half'), /align\.variant: /);
+  });
+
   it('aligns on a small balanced set from the same sources and split', async () => {
     const { dag } = await dagOf({
       ...minimal,
@@ -91,6 +108,7 @@ describe('run config and the ELO DAG', () => {
     });
     assert.deepEqual(node('align').params, {
       mode: 'full',
+      label: 'align:full',
       seqLen: 64,
       steps: 5,
       batchSize: 4,
