@@ -36,8 +36,9 @@ export function backendInfo() {
   return {
     name: b?.name ?? 'none',
     skipped: b?.skipped.map((s) => s.name) ?? [],
-    // docs/engine.md: WASM under Node is single-threaded (XNNPACK, SIMD build).
-    threads: b?.name === 'wasm' ? 1 : null,
+    // docs/engine.md: WASM under Node is single-threaded (XNNPACK, SIMD build); native
+    // TensorFlow runs the pinned intra-op thread count.
+    threads: b?.native ? b.native.intraOpThreads : b?.name === 'wasm' ? 1 : null,
   };
 }
 

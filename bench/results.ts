@@ -7,6 +7,7 @@ import type { OrchestrationResult } from './orchestration.js';
 import type { QualityRun } from './quality.js';
 import type { Summary } from './summary.js';
 import type { TargetResult } from './targets.js';
+import type { PeerResults } from './torch-peer.js';
 
 export interface RunRecord {
   model: 'demo' | 'llmLike';
@@ -114,6 +115,8 @@ export interface BenchResults {
       s3: CheckpointThroughput | null;
     };
   };
+  /** The PyTorch peer (bench/torch-peer.ts); absent in files written before it existed. */
+  peer?: PeerResults | null;
   targets: TargetResult[];
   /** Sections that failed, with their error (the rest of the run still reports). */
   errors: { section: string; message: string }[];

@@ -3,7 +3,8 @@
 // backend's and the machine's matMul rates, and the pipeline against the engine called directly;
 // writes bench/results/<date>-<machine>[-quick].json and regenerates docs/benchmarks.md.
 //   --full            the reported mode (20-40 min on 2 shared cores); default quick (minutes)
-//   --only a,b        run only these sections (speed, quality, engine, checkpoint, orchestration)
+//   --only a,b        run only these sections (speed, peer, quality, engine, checkpoint,
+//                     orchestration; peer = PyTorch on the same shapes, with speed's figures)
 //   --only scale      the 1B/3B scale bench alone (bench/scale/): its own results file and docs section
 //                     (writes <date>-<machine>[-quick]-only-<sections>.json, leaves the docs alone)
 //   --no-docs         do not touch docs/benchmarks.md
@@ -44,8 +45,10 @@ import { renderScale, spliceScaleSection } from './scale/render-scale.js';
 import { measureSpeed, type MethodRequest, type SpeedRun } from './speed.js';
 import { ratioOfMedians } from './summary.js';
 import { judgeTargets, targetInputOf } from './targets.js';
+import { judgeEngineTargets } from './engine-targets.js';
+import { measurePeer, type PeerResults } from './torch-peer.js';
 
-const SECTIONS = ['speed', 'quality', 'engine', 'checkpoint', 'orchestration'] as const;
+const SECTIONS = ['speed', 'peer', 'quality', 'engine', 'checkpoint', 'orchestration'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** λ sets of the layer-choice ablation (the paper's first+last among them). */
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
   const n = DEMO_MODEL.config.numHiddenLayers;
   const nL = LLM_LIKE_MODEL.config.numHiddenLayers;
   const speed = { demo: [] as SpeedRun[], llmLike: [] as SpeedRun[] };
+  const common = { repetitions: settings.repetitions, tokens, eosTokenId: eos, log };
   if (only.has('speed')) {
     const demoMethods: MethodRequest[] = [
       { method: 'full', layers: [] },
@@ -142,7 +146,6 @@ async function main(): Promise<void> {
       { method: 'freeze-tune', layers: [0, nL - 1] },
       { method: 'elo', layers: [0, nL - 1] },
     ];
-    const common = { repetitions: settings.repetitions, tokens, eosTokenId: eos, log };
     speed.demo =
       (await section('speed demo', () =>
         measureSpeed(DEMO_MODEL, 'demo', demoMethods, {
@@ -157,6 +160,34 @@ async function main(): Promise<void> {
           stepsPerRepetition: settings.stepsPerRepetition.llmLike,
         }),
       )) ?? [];
+  }
+
+  // 1b: the PyTorch peer on the same shapes; the engine's figures are the speed section's (or,
+  // without it, full and ELO measured here).
+  let peer: PeerResults | null = null;
+  if (only.has('peer')) {
+    peer = await section('peer', async () => {
+      const inputs = [];
+      for (const [key, m, ours] of [
+        ['demo', DEMO_MODEL, speed.demo],
+        ['llmLike', LLM_LIKE_MODEL, speed.llmLike],
+      ] as const) {
+        const last = m.config.numHiddenLayers - 1;
+        const runs = ours.length
+          ? ours
+          : await measureSpeed(
+              m,
+              key,
+              [
+                { method: 'full', layers: [] },
+                { method: 'elo', layers: [0, last] },
+              ],
+              { ...common, stepsPerRepetition: 1, memory: false },
+            );
+        inputs.push({ key, model: m, ours: runs });
+      }
+      return measurePeer(inputs, { steps: settings.repetitions, warmup: 2, log });
+    });
   }
 
   // 2 + 3 (quality).
@@ -468,10 +499,11 @@ async function main(): Promise<void> {
       orchestrationDetail: orchestration,
       checkpointDetail,
     },
+    peer,
     targets: [],
     errors,
   };
-  results.targets = judgeTargets(targetInputOf(results));
+  results.targets = [...judgeTargets(targetInputOf(results)), ...judgeEngineTargets(results)];
   const dir = path.join(projectRoot, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const host = machine.hostname.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase();

@@ -4,13 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../engine/backend.js';
-import { trainingStepFlops } from '../engine/flops.js';
-import { tinyConfig } from '../engine/model/config.js';
-import { LlamaModel } from '../engine/model/llama-model.js';
-import { DEFAULT_ADAMW } from '../engine/train/adamw.js';
-import { PackedDataLoader } from '../engine/train/data-loader.js';
-import { selectTrainable, type TrainMode } from '../engine/train/trainable.js';
-import { Trainer } from '../engine/train/trainer.js';
+import { type TrainMode } from '../engine/train/trainable.js';
+import { stepTrainer } from './step-trainer.js';
 
 const PLAIN_MATMUL_GFLOPS = 20; // plain 2-D matMul rate of this machine, idle (WASM, 1 thread)
 
@@ -41,41 +36,7 @@ async function main(): Promise<void> {
   const mode = values.mode as TrainMode;
   const steps = Number(values.steps);
   const backend = await initBackend();
-  const config = tinyConfig({
-    vocabSize: 8192,
-    hiddenSize: 128,
-    intermediateSize: 512,
-    numHiddenLayers: 8,
-    numAttentionHeads: 4,
-    numKeyValueHeads: 2,
-    maxPositionEmbeddings: 128,
-  });
-  const layers = mode === 'elo' ? [0, -1] : undefined;
-  const model = LlamaModel.init(config, 1, layers ? { layers } : {});
-  const trainable = selectTrainable(model.weights.specs, model.layerIndices, 8, { mode });
-  const tokens = Int32Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 8192);
-  const loader = new PackedDataLoader(tokens, { seqLen: 128, batchSize: 8, seed: 1 });
-  const trainer = new Trainer(
-    model,
-    loader,
-    {
-      seed: 1,
-      totalSteps: steps + 1,
-      gradAccumSteps: 1,
-      schedule: { peakLr: 1e-3, minLr: 1e-4, warmupSteps: 1, totalSteps: steps + 1 },
-      adamw: DEFAULT_ADAMW,
-      maxGradNorm: 1,
-      checkpointEvery: 0,
-    },
-    trainable,
-  );
-  const flops = trainingStepFlops(
-    config,
-    model.layerIndices,
-    { batchSize: 8, seqLen: 128 },
-    model.weights.specs,
-    new Set(trainable),
-  );
+  const { model, trainable, trainer, flops } = stepTrainer(mode, steps + 1);
   trainer.trainStep(); // warm-up (XNNPACK operator creation, allocations)
   const rows: { stepMs: number; forwardMs: number; backwardMs: number; optimizerMs: number }[] = [];
   for (let i = 0; i < steps; i++) rows.push(trainer.trainStep().timings);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '@temporalio/activity';
@@ -143,6 +144,7 @@ export const trainActivity = implementStage(
       const checkpoints = ctx.artifactKey('checkpoints');
       const curves = ctx.artifactKey('curves');
       const out = path.join(dir, 'trained');
+      const logdir = path.join(dir, 'tensorboard');
       const job: TrainJob = {
         model: { folder: modelDir },
         data: { shards: shards.train, eosTokenId: eos, seqLen: p.seqLen, batchSize: p.batchSize },
@@ -163,6 +165,7 @@ export const trainActivity = implementStage(
         },
         checkpoints: { storeUri: ctx.run.storeUri, prefix: checkpoints, keepLast: 2 },
         output: { folder: out, dtype: p.dtype },
+        tensorboard: { logdir },
       };
       const curve: CurvePoint[] = [];
       /** Steps before this attempt's first one (a resumed run), from the curve saved with them. */
@@ -243,6 +246,13 @@ export const trainActivity = implementStage(
         [{ path: TRAINING_FILE, data: JSON.stringify(run, null, 2) }],
         { producer: producerOf(ctx.stage) },
       );
+      // TensorBoard event files beside the metrics (native backends write them; a resumed attempt's
+      // file starts at its resume point, curve.json has every step).
+      if (existsSync(logdir)) {
+        await ctx.store.commitFolder(ctx.artifactKey('tensorboard'), logdir, {
+          producer: producerOf(ctx.stage),
+        });
+      }
       return {
         outputs: { model, metrics },
         metrics: {

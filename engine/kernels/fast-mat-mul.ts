@@ -6,6 +6,7 @@
 // transposes explicitly. Each input's gradient is a separate closure, so the tape only computes
 // the ones on a path to a requested variable (a frozen weight costs no dW matmul).
 import * as tf from '@tensorflow/tfjs-core';
+import { opForms } from './op-forms.js';
 import { wasmBatchedMatMul } from './wasm-batched-mat-mul.js';
 
 export const ELO_MAT_MUL = 'EloMatMul';
@@ -51,6 +52,10 @@ export const fastMatMulGradConfig: tf.GradConfig = {
   gradFunc: (dy, saved) => {
     const [a, b] = saved as [tf.Tensor, tf.Tensor];
     const g = dy as tf.Tensor;
+    if (!opForms().explicitTransposeGrads) {
+      // Native BLAS reads transposed operands in place: no transpose copies.
+      return { a: () => tf.matMul(g, b, false, true), b: () => tf.matMul(a, g, true, false) };
+    }
     return {
       // dA = dy · Bᵀ, dB = Aᵀ · dy, each with the transpose done as its own op.
       a: () => fastMatMul(g, tf.transpose(b, swapLastTwo(b.rank))),

@@ -1,6 +1,7 @@
 // Rotary position embeddings (HF LlamaRotaryEmbedding), with the 'llama3' rope_scaling type. Tables are computed on the host in float32 steps, like HF.
 import * as tf from '@tensorflow/tfjs-core';
 import { fastMatMul } from '../kernels/fast-mat-mul.js';
+import { opForms } from '../kernels/op-forms.js';
 import type { LlamaConfig } from './config.js';
 
 const f32 = Math.fround;
@@ -84,9 +85,13 @@ export function rotateHalfMatrix(headDim: number): Float32Array {
   return r;
 }
 
-/** rotateHalf(x) = cat(-x2, x1) over the last axis, as x · R. */
+/** rotateHalf(x) = cat(-x2, x1) over the last axis; as x · R where slices are slow (WASM). */
 export function rotateHalf(x: tf.Tensor4D): tf.Tensor4D {
   const hd = x.shape[3];
+  if (!opForms().rotateHalfAsMatMul) {
+    const [x1, x2] = tf.split(x, 2, 3);
+    return tf.concat([tf.neg(x2!), x1!], 3) as tf.Tensor4D;
+  }
   const r = tf.tensor2d(rotateHalfMatrix(hd), [hd, hd]);
   const flat = tf.reshape(x, [-1, hd]) as tf.Tensor2D; // (B*n*T, hd)
   return tf.reshape(fastMatMul(flat, r), x.shape) as tf.Tensor4D;

@@ -7,6 +7,11 @@ export function globalNorm(grads: readonly tf.Tensor[]): number {
   return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
 }
 
+/** The factor clipping to `maxNorm` multiplies gradients of global norm `norm` by. */
+export function clipScale(norm: number, maxNorm: number): number {
+  return Math.min(1, maxNorm / (norm + 1e-6));
+}
+
 /**
  * Scales every gradient by min(1, maxNorm / (norm + 1e-6)); returns new tensors (the inputs are
  * left to the caller) and the norm before clipping.
@@ -16,7 +21,7 @@ export function clipByGlobalNorm(
   maxNorm: number,
 ): { grads: Record<string, tf.Tensor>; norm: number } {
   const norm = globalNorm(Object.values(grads));
-  const scale = Math.min(1, maxNorm / (norm + 1e-6));
+  const scale = clipScale(norm, maxNorm);
   const out: Record<string, tf.Tensor> = {};
   for (const [name, g] of Object.entries(grads)) out[name] = tf.mul(g, scale);
   return { grads: out, norm };

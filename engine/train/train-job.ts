@@ -11,6 +11,7 @@ import { loadPackedTokens } from '../io/token-shards.js';
 import { type RunStats, summarizeRun } from '../stats.js';
 import { PackedDataLoader } from './data-loader.js';
 import { StoreCheckpointer } from './store-checkpointer.js';
+import { openStepSummaries } from './tensorboard.js';
 import { selectTrainable, type TrainableSelection } from './trainable.js';
 import { type StepInfo, type TrainConfig, Trainer } from './trainer.js';
 
@@ -29,6 +30,8 @@ export interface TrainJob {
   checkpoints: { storeUri: string; prefix: string; keepLast?: number };
   /** Where to write the trained model (all layers held), with the source folder's side files. */
   output?: { folder: string; dtype?: FloatDType };
+  /** A folder for TensorBoard event files (native backends only; see tensorboard.ts). */
+  tensorboard?: { logdir: string };
 }
 
 export interface TrainJobResult {
@@ -85,12 +88,14 @@ export async function runTrainJob(
       },
     );
     const trainer = new Trainer(model, loader, job.train, trainable, checkpointer);
+    const summaries = job.tensorboard ? await openStepSummaries(job.tensorboard.logdir) : null;
     try {
       const resumedFrom = (await trainer.resume()) ? trainer.step : null;
       const steps: StepInfo[] = [];
       const result = await trainer.run({
         onStep: async (s) => {
           steps.push(s);
+          summaries?.write(s);
           await hooks.onStep?.(s);
         },
         ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
@@ -106,6 +111,7 @@ export async function runTrainJob(
       }
       return { resumedFrom, ...result, stats: summarizeRun(steps), outputFolder };
     } finally {
+      summaries?.close();
       trainer.dispose();
     }
   } finally {

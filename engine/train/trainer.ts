@@ -9,7 +9,7 @@ import type { LlamaModel } from '../model/llama-model.js';
 import { AdamW, type AdamWConfig } from './adamw.js';
 import type { Checkpointer, TrainState } from './checkpoint.js';
 import type { PackedDataLoader } from './data-loader.js';
-import { clipByGlobalNorm, globalNorm } from './grad-clip.js';
+import { clipScale, globalNorm } from './grad-clip.js';
 import { getLr, type LrSchedule } from './lr-schedule.js';
 
 export interface TrainConfig {
@@ -170,16 +170,11 @@ export class Trainer {
       throw new NonFiniteLossError(this.step + 1, lossSum, this.lastCheckpoint);
     }
     const lr = getLr(this.step, this.config.schedule);
-    let gradNorm: number;
-    if (this.config.maxGradNorm !== null) {
-      const clipped = clipByGlobalNorm(grads, this.config.maxGradNorm);
-      tf.dispose(grads);
-      grads = clipped.grads;
-      gradNorm = clipped.norm;
-    } else {
-      gradNorm = globalNorm(Object.values(grads));
-    }
-    this.optimizer.apply(grads, lr);
+    // The norm is reported either way; clipping scales the gradients inside the optimizer's
+    // flat update (one kernel instead of one per parameter).
+    const gradNorm = globalNorm(Object.values(grads));
+    const maxNorm = this.config.maxGradNorm;
+    this.optimizer.apply(grads, lr, maxNorm === null ? 1 : clipScale(gradNorm, maxNorm));
     tf.dispose(grads);
     this.samplePeak();
     const tEnd = performance.now();

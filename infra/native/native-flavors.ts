@@ -31,6 +31,13 @@ const tf = TOOL_VERSIONS.tensorflow;
  * its own Python: the C libraries inside are the same for every Python tag.
  */
 export const WHEEL_TARGET = { python: '3.11', abi: 'cp311', platform: 'manylinux_2_27_x86_64' };
+/** Older manylinux tags the same machines run: several CUDA wheels are tagged only with these. */
+export const COMPATIBLE_PLATFORMS = [
+  'manylinux_2_17_x86_64',
+  'manylinux2014_x86_64',
+  'manylinux_2_12_x86_64',
+  'manylinux2010_x86_64',
+];
 const WHEEL_TAG = `${WHEEL_TARGET.abi}-${WHEEL_TARGET.abi}-${WHEEL_TARGET.platform}`;
 
 export const FLAVORS: Record<NativeFlavor, FlavorSpec> = {
@@ -54,13 +61,22 @@ export const FLAVORS: Record<NativeFlavor, FlavorSpec> = {
     wheelSha256: '9056fbc9ba04235810b71ae6cbd958a196e8804fb53bbcffbf3e23b56155f124',
     // tensorflow 2.21.0's `Requires-Dist: …; extra == "and-cuda"`, each at the newest release
     // inside TensorFlow's own bounds when this was pinned (CUDA 12, cuDNN 9).
-    runtimeWheels: GPU_RUNTIME_WHEELS(),
+    runtimeWheels: [
+      'nvidia-cublas-cu12==12.9.3.13',
+      'nvidia-cuda-cupti-cu12==12.8.90',
+      'nvidia-cuda-nvcc-cu12==12.9.86',
+      'nvidia-cuda-nvrtc-cu12==12.9.86',
+      'nvidia-cuda-runtime-cu12==12.9.79',
+      'nvidia-cudnn-cu12==9.28.0.42',
+      'nvidia-cufft-cu12==11.4.1.4',
+      'nvidia-curand-cu12==10.3.10.19',
+      'nvidia-cusolver-cu12==11.7.5.82',
+      'nvidia-cusparse-cu12==12.5.10.65',
+      'nvidia-nccl-cu12==2.32.3',
+      'nvidia-nvjitlink-cu12==12.9.86',
+    ],
   },
 };
-
-function GPU_RUNTIME_WHEELS(): string[] {
-  return [];
-}
 
 /** Where a flavour's pieces live under the tools folder (shared by clones through ELO_TOOLS_DIR). */
 export function flavorDirName(spec: FlavorSpec): string {

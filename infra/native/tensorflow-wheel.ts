@@ -14,7 +14,7 @@ import { toolsDir } from '../project-paths.js';
 import { runCommand, tailLines } from '../run-command.js';
 import { SetupError } from '../setup-error.js';
 import { TOOL_VERSIONS } from '../tool-versions.js';
-import { type FlavorSpec, WHEEL_TARGET } from './native-flavors.js';
+import { COMPATIBLE_PLATFORMS, type FlavorSpec, WHEEL_TARGET } from './native-flavors.js';
 
 /** What the tfjs-node binding compiles and links against, unpacked from the wheel. */
 export interface LibTensorflow {
@@ -151,21 +151,27 @@ async function installRuntimeWheels(
     `${spec.wheelProject}-${TOOL_VERSIONS.tensorflow}-cuda`,
   );
   await mkdir(cache, { recursive: true });
-  const pip = await runCommand(
-    'python3',
-    [
-      ...['-m', 'pip', 'install', '--no-deps', '--only-binary=:all:', '--no-compile'],
-      ...wheelTargetArgs(),
-      ...['--cache-dir', cache, '--target', site],
-      ...spec.runtimeWheels,
-    ],
-    { timeoutMs: 40 * 60_000 },
-  );
-  if (pip.code !== 0) {
-    throw new SetupError(
-      `pip could not install the CUDA runtime wheels:\n${tailLines(pip.stderr || pip.stdout, 8)}`,
-      PIP_HINT,
+  // Downloaded into the cache first (pip skips files already there), installed from it offline.
+  const platforms = COMPATIBLE_PLATFORMS.flatMap((p) => ['--platform', p]);
+  for (const [what, args] of [
+    ['download', ['download', '--no-deps', '--only-binary=:all:', '--dest', cache]],
+    ['install', ['install', '--no-deps', '--only-binary=:all:', '--no-compile', '--no-index']],
+  ] as const) {
+    const pip = await runCommand(
+      'python3',
+      [
+        ...['-m', 'pip', ...args, ...wheelTargetArgs(), ...platforms],
+        ...(what === 'install' ? ['--find-links', cache, '--target', site] : []),
+        ...spec.runtimeWheels,
+      ],
+      { timeoutMs: 40 * 60_000 },
     );
+    if (pip.code !== 0) {
+      throw new SetupError(
+        `pip could not ${what} the CUDA runtime wheels:\n${tailLines(pip.stderr || pip.stdout, 8)}`,
+        PIP_HINT,
+      );
+    }
   }
   const entries = await readdir(path.join(site, 'nvidia'));
   log(`CUDA runtime libraries: ${entries.join(', ')}`);

@@ -4,10 +4,9 @@
 //     the engine loads each folder and must match (fp32 max abs diff <= 1e-4).
 //  2. the engine builds the same kinds, saves HF folders; transformers loads them with no missing
 //     or unexpected keys and must give the same logits.
-// The reference side runs in a project-local venv (.tools/hf-venv, created on first use from
-// requirements.txt: PyPI's torch is the CUDA build, ~4 GB with its libraries, CPU is used).
+// The reference side runs in the tools folder's hf-venv (infra/hf-venv.ts, created on first use
+// from requirements.txt: PyPI's torch is the CUDA build, ~4 GB with its libraries, CPU is used).
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../engine/backend.js';
+import { ensureHfVenv } from '../../infra/hf-venv.js';
 import { loadModelFolder, saveModelFolder } from '../../engine/io/hf-folder.js';
 import { type LlamaConfig, tinyConfig } from '../../engine/model/config.js';
 import { LlamaModel } from '../../engine/model/llama-model.js';
@@ -23,22 +23,12 @@ import { initHostWeights } from '../../engine/model/weights.js';
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const here = path.join(root, 'scripts', 'hf-crosscheck');
-const venv = path.join(root, '.tools', 'hf-venv');
-const python = path.join(venv, 'bin', 'python');
+let python = '';
 const TOLERANCE = 1e-4;
 const TOKENS = [
   [3, 17, 42, 99, 5, 64, 7, 81, 23, 2, 50, 11],
   [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
 ];
-
-async function ensureVenv(): Promise<void> {
-  if (existsSync(python)) return;
-  console.log(`creating ${venv} (torch + transformers from PyPI; several GB, once)`);
-  await run('python3', ['-m', 'venv', venv]);
-  await run(python, ['-m', 'pip', 'install', '-q', '-r', path.join(here, 'requirements.txt')], {
-    maxBuffer: 64 << 20,
-  });
-}
 
 async function py(...args: string[]): Promise<Record<string, unknown>[]> {
   const { stdout } = await run(python, [path.join(here, 'crosscheck.py'), ...args], {
@@ -100,7 +90,7 @@ const ENGINE_MODELS: Record<string, LlamaConfig> = {
 
 async function main(): Promise<number> {
   await initBackend();
-  await ensureVenv();
+  python = await ensureHfVenv((line) => console.log(line));
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'elo-hf-crosscheck-'));
   let failures = 0;
   const report = (line: string, ok: boolean) => {

@@ -136,14 +136,24 @@ describe('checkpoints', () => {
   it('does not leak tensors across steps and save/load cycles', async () => {
     const store = path.join(scratch, 'leak');
     const counts: number[] = [];
-    for (let cycle = 0; cycle < 4; cycle++) {
-      const { trainer, model } = toyTrainer(store, 2 * (cycle + 1), { checkpointEvery: 1 });
+    const bytes: number[] = [];
+    const rss: number[] = [];
+    for (let cycle = 0; cycle < 8; cycle++) {
+      const { trainer, model } = toyTrainer(store, 3 * (cycle + 1), { checkpointEvery: 1 });
       await trainer.resume();
       await trainer.run();
       trainer.dispose();
       model.dispose();
       counts.push(tf.memory().numTensors);
+      bytes.push(tf.memory().numBytes);
+      rss.push(process.memoryUsage().rss);
     }
     assert.equal(new Set(counts).size, 1, `numTensors after each cycle: ${counts.join(',')}`);
+    assert.equal(new Set(bytes).size, 1, `tensor bytes after each cycle: ${bytes.join(',')}`);
+    // Native memory (TensorFlow's own buffers are outside the JS heap): once warm, 24 more steps
+    // and 6 more save/load cycles must not grow the process by more than allocator slack.
+    const grownMb = (rss.at(-1)! - rss[1]!) / 2 ** 20;
+    console.log(`rss per cycle (MB): ${rss.map((r) => (r / 2 ** 20).toFixed(0)).join(',')}`);
+    assert.ok(grownMb < 32, `rss grew ${grownMb.toFixed(1)} MB from cycle 2 to 8`);
   });
 });

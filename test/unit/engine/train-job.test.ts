@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -77,6 +77,20 @@ describe('training jobs', () => {
       await sha(path.join(dir, 'worker', 'out', 'model.safetensors')),
       await sha(path.join(dir, 'straight', 'out', 'model.safetensors')),
     );
+  });
+
+  it('writes TensorBoard scalars (loss, lr, grad norm, tokens/s) for every step', async () => {
+    const logdir = path.join(dir, 'tb', 'events');
+    const result = await runTrainJob({ ...job('tb'), tensorboard: { logdir } });
+    assert.equal(result.step, 5);
+    const files = (await readdir(logdir)).filter((f) => f.startsWith('events.out.tfevents.'));
+    assert.equal(files.length, 1, `event files: ${files.join(', ')}`);
+    // An event file is TFRecords of Event protos; each scalar's tag is stored as plain bytes.
+    const bytes = await readFile(path.join(logdir, files[0]!));
+    for (const tag of ['train/loss', 'train/lr', 'train/grad_norm', 'train/tokens_per_sec']) {
+      const count = bytes.toString('latin1').split(tag).length - 1;
+      assert.equal(count, 5, `${tag}: ${count} events`);
+    }
   });
 
   it('a worker failure rejects with the error', async () => {
