@@ -30,6 +30,22 @@ export async function logTail(file: string, lines = 5): Promise<string[]> {
   return text.trimEnd().split('\n').slice(-lines).filter(Boolean);
 }
 
+/**
+ * The engine's one-line backend log (`[engine] backend: tensorflow (…)`) that the worker wrote
+ * after `fromByte` (the log is appended to across demos), so the demo's own output says which
+ * backend trained: a WASM fallback should not go unnoticed in a worker log.
+ */
+export async function engineBackendLine(
+  file: string,
+  fromByte: number,
+): Promise<string | undefined> {
+  const text = (await readFile(file).catch(() => Buffer.alloc(0)))
+    .subarray(fromByte)
+    .toString('utf8');
+  const lines = text.split('\n').filter((l) => l.startsWith('[engine] '));
+  return lines.at(-1);
+}
+
 export class SupervisedWorker {
   private child: ChildProcess;
   private readonly pending: string[] = [];

@@ -3,7 +3,7 @@
 // the ./runs store, the shipped corpora and base model — with live progress, then the results
 // table and the report's path. Other runs left open in the server are named first. Run again,
 // every stage is served from the cache.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -17,7 +17,7 @@ import { storeUriOf, taskQueues, withClient } from '../client.js';
 import { throwUnlessCompleted } from '../errors.js';
 import { otherRuns, otherRunsLines } from '../other-runs.js';
 import { loadRunSource, runRequestOf } from '../run-source.js';
-import { SupervisedWorker } from '../supervised-worker.js';
+import { engineBackendLine, SupervisedWorker } from '../supervised-worker.js';
 import { watchRun } from '../watch.js';
 import { spawnWorker, startLocalServer } from './services.js';
 
@@ -47,6 +47,7 @@ export function registerDemoCommand(program: Command): void {
       // .temporal/ exists only once the local server ran: not when --address names another one.
       mkdirSync(path.dirname(logFile), { recursive: true });
       const fd = openSync(logFile, 'a');
+      const logStart = fstatSync(fd).size;
       const worker = new SupervisedWorker({
         spawn: () => spawnWorker('all', fd),
         logFile,
@@ -76,6 +77,8 @@ export function registerDemoCommand(program: Command): void {
             notices: () => worker.notices(),
             stop: () => worker.failure(),
           });
+          const engine = await engineBackendLine(logFile, logStart);
+          if (engine) console.log(`\nworker ${engine}`);
           printOutcome(d);
           console.log(
             `\n${s.runName}: ${d.status.toLowerCase()} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
