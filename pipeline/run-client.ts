@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { runPipeline } from '../workflows/run-pipeline.js';
-import { canonicalJson } from '../formats/canonical-json.js';
+import { sha256Json } from '../formats/sha256.js';
 import { stageCatalog } from './catalog.js';
 import { codeVersion } from './code-version.js';
 import { validateDag, type DagSpec } from './dag.js';
@@ -27,10 +26,6 @@ export interface RunRequest {
   taskQueues?: Partial<Record<QueueKind, string>>;
   maxParallel?: number;
   useCache?: boolean;
-}
-
-export function configHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
 /**
@@ -62,7 +57,7 @@ export function startOptionsFor(req: Omit<RunRequest, 'runName'>, runName: strin
   const typedSearchAttributes: SearchAttributePair[] = [
     { key: SA.runName, value: runName },
     { key: SA.pipeline, value: req.dag.name },
-    { key: SA.configHash, value: configHash(req.config ?? req.dag) },
+    { key: SA.configHash, value: sha256Json(req.config ?? req.dag) },
     ...(req.targetLanguage ? [{ key: SA.targetLanguage, value: req.targetLanguage }] : []),
     ...(req.baseModel ? [{ key: SA.baseModel, value: req.baseModel }] : []),
   ];

@@ -1,3 +1,4 @@
+import { producerOf } from '../../storage/manifest.js';
 import { z } from 'zod';
 import { cacheEntryKey, cacheKey } from '../../pipeline/cache-key.js';
 import { stageCatalog } from '../../pipeline/catalog.js';
@@ -74,7 +75,10 @@ export const createCacheActivities = (storeFor: (uri: string) => Promise<Artifac
     await store.commitFiles(
       cacheEntryKey(input.key),
       [{ path: ENTRY_FILE, data: JSON.stringify(entry, null, 2) }],
-      { producer: `${input.stage}@${input.version}`, meta: { cacheKey: input.key } },
+      {
+        producer: producerOf({ name: input.stage, version: input.version }),
+        meta: { cacheKey: input.key },
+      },
     );
   },
 });
