@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cacheEntryKey, cacheKey } from '../../pipeline/cache-key.js';
+import { cacheEntryKey, cacheKey } from './cache-key.js';
 import { stageCatalog } from '../../pipeline/catalog.js';
 import { ArtifactRefSchema, type ArtifactRef } from '../../storage/artifact-ref.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';

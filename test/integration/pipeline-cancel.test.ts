@@ -1,7 +1,7 @@
 import { CancelledFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import { runManifestKey, type RunManifest } from '../../pipeline/run-state.js';
 import type { NodesView } from '../../workflows/run-pipeline.js';
 import { PipelineHarness, runFailure, waitFor } from '../support/pipeline-harness.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectRoot } from '../../infra/project-paths.js';
 import type { DagSpec } from '../../pipeline/dag.js';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';

@@ -7,7 +7,7 @@
 //                    ├─ evaluate-base ───────────────────────────────────────────────────┤
 //                    ├─ full-cp ─ evaluate-full-cp (optional baseline) ──────────────────┤
 //                    └─ freeze-tune ─ evaluate-freeze-tune (optional baseline) ─────────── report
-import type { DagNode, DagSpec } from './dag.js';
+import type { DagNode, DagSpec } from '../pipeline/dag.js';
 import type {
   BasePretrainConfig,
   EloRunConfig,
@@ -15,7 +15,7 @@ import type {
   RunConfig,
   TrainSettings,
 } from './run-config.js';
-import { trainParamsSchema } from './stages/elo.js';
+import { trainParamsSchema } from '../pipeline/stages/elo.js';
 
 type Resolved<C> = C & { dataParams: Record<string, unknown> };
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ArtifactRef } from '../storage/artifact-ref.js';
-import { canonicalJson } from '../formats/canonical-json.js';
+import type { ArtifactRef } from '../../storage/artifact-ref.js';
+import { canonicalJson } from '../../formats/canonical-json.js';
 
 export interface CacheKeyParts {
   stage: string;

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { NodesView } from '../workflows/run-pipeline.js';
-import { stageCatalog } from './catalog.js';
+import { stageCatalog } from '../pipeline/catalog.js';
 import { pendingStage, type PendingStage } from './pending-stage.js';
-import type { NodeRecord } from './run-state.js';
+import type { NodeRecord } from '../pipeline/run-state.js';
 
 export interface NodeProgress extends NodeRecord {
   /** For running stages: the attempt in progress, who runs it and the last heartbeat's details. */
