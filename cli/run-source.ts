@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stageCatalog } from '../pipeline/catalog.js';
-import { DagSpecSchema, validateDag, type DagSpec } from '../pipeline/dag.js';
+import type { DagSpec } from '../pipeline/dag.js';
+import { DagSpecSchema, validateDag } from '../pipeline/dag-schema.js';
 import { buildDag } from '../client/elo-dag.js';
 import { loadRunConfig, RunConfigError } from '../client/run-config.js';
 import type { RunRequest } from '../client/run-client.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { projectRoot } from '../../../infra/project-paths.js';
 import { stageCatalog } from '../../../pipeline/catalog.js';
-import { validateDag } from '../../../pipeline/dag.js';
+import { validateDag } from '../../../pipeline/dag-schema.js';
 import { buildDag } from '../../../client/elo-dag.js';
 import {
   loadRunConfig,
