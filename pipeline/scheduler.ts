@@ -1,10 +1,5 @@
 import type { ResolvedNode, ValidDag } from './dag.js';
-import {
-  TERMINAL_STATES,
-  type NodeRecord,
-  type NodeState,
-  type RunStatus,
-} from './run-state.js';
+import { TERMINAL_STATES, type NodeRecord, type NodeState, type RunStatus } from './run-state.js';
 import type { StageMetrics } from './stage-call.js';
 import type { StageInfo } from './stage-info.js';
 import type { StageRegistry } from './stage-registry.js';

@@ -8,7 +8,6 @@ export type ArtifactSlots = z.ZodObject<
   Record<string, typeof ArtifactRefSchema | z.ZodOptional<typeof ArtifactRefSchema>>
 >;
 
-
 /**
  * A stage, registered once: data plus zod schemas. Clients validate DAGs with it, activities
  * parse their params and inputs with it; the workflow sees only its plain part (`stageInfoOf`,

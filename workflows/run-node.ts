@@ -62,7 +62,11 @@ export async function runNode(node: ResolvedNode, stage: StageInfo, ctx: NodeRun
       }
     }
     const cacheKey = scheduler.row(node.id).cacheKey;
-    const result = await stageActivity(stage, node, ctx)({
+    const result = await stageActivity(
+      stage,
+      node,
+      ctx,
+    )({
       run,
       nodeId: node.id,
       params: node.params,
