@@ -64,62 +64,99 @@ function withoutSelection(t: TrainSettings): TrainSettings {
   return rest;
 }
 
+/** Nodes of one part of the ELO DAG, and what the report reads of them (role → `node.output`). */
+interface Branch {
+  nodes: DagNode[];
+  report: Record<string, string>;
+}
+
+/** The ELO DAG: the ELO path, the optional alignment and baselines, and the report over them all. */
 export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
-  const nodes: DagNode[] = [
-    { id: 'import-base', stage: 'import-model', params: { source: c.baseModel } },
-    {
-      id: 'prepare-data',
-      stage: 'prepare-data',
-      params: { data: c.dataParams },
-      // The tokenizer is the base model's unless the config names one.
-      needs: c.dataParams['tokenizer'] ? {} : { tokenizer: 'import-base.model' },
-    },
-    {
-      id: 'detach',
-      stage: 'detach',
-      params: { layers: c.elo.layers },
-      needs: { model: 'import-base' },
-    },
-    {
-      id: 'elo-pretrain',
-      stage: 'train',
-      params: { mode: 'elo', ...trainParams(c, c.elo.train) },
-      needs: { model: 'detach.model', data: 'prepare-data.data' },
-    },
-    {
-      id: 'reintegrate',
-      stage: 'reintegrate',
-      needs: { base: 'import-base.model', trained: 'elo-pretrain.model' },
-    },
-    {
-      id: 'evaluate-base',
-      stage: 'evaluate',
-      params: evalParams(c, 'base'),
-      needs: { model: 'import-base.model', data: 'prepare-data.data' },
-    },
-    {
-      id: 'evaluate-elo',
-      stage: 'evaluate',
-      params: evalParams(c, 'elo'),
-      needs: { model: 'reintegrate.model', data: 'prepare-data.data' },
-    },
+  const branches = [
+    eloBranch(c),
+    ...(c.align.steps > 0 ? [alignBranch(c)] : []),
+    ...(c.baselines.includes('full-cp') ? [fullCpBranch(c)] : []),
+    ...(c.baselines.includes('freeze-tune') ? [freezeTuneBranch(c)] : []),
   ];
-  const report: Record<string, string> = {
-    evalBase: 'evaluate-base.metrics',
-    evalElo: 'evaluate-elo.metrics',
-    trainElo: 'elo-pretrain.metrics',
+  const report: DagNode = {
+    id: 'report',
+    stage: 'report',
+    params: { baseModel: c.baseModel, targetLanguage: c.target },
+    needs: Object.assign({}, ...branches.map((b) => b.report)) as Record<string, string>,
   };
-  /** A training node and the evaluation of its model, both wired into the report. */
-  const trainAndEvaluate = (
-    train: {
-      id: string;
-      role: string;
-      params: Record<string, unknown>;
-      needs: Record<string, string>;
+  return { name: 'elo', nodes: [...branches.flatMap((b) => b.nodes), report] };
+}
+
+// The base model's weights and the run's data, as most training nodes need them.
+const FROM_BASE = { model: 'import-base.model', data: 'prepare-data.data' };
+
+/** The tokenizer of prepare-data nodes: the base model's unless the config names one. */
+function tokenizerNeeds(c: Resolved<EloRunConfig>): Record<string, string> {
+  return c.dataParams['tokenizer'] ? {} : { tokenizer: 'import-base.model' };
+}
+
+/** import → data → detach → ELO pretraining → reintegrate, and the base and ELO evaluations. */
+function eloBranch(c: Resolved<EloRunConfig>): Branch {
+  return {
+    nodes: [
+      { id: 'import-base', stage: 'import-model', params: { source: c.baseModel } },
+      {
+        id: 'prepare-data',
+        stage: 'prepare-data',
+        params: { data: c.dataParams },
+        needs: tokenizerNeeds(c),
+      },
+      {
+        id: 'detach',
+        stage: 'detach',
+        params: { layers: c.elo.layers },
+        needs: { model: 'import-base' },
+      },
+      {
+        id: 'elo-pretrain',
+        stage: 'train',
+        params: { mode: 'elo', ...trainParams(c, c.elo.train) },
+        needs: { model: 'detach.model', data: 'prepare-data.data' },
+      },
+      {
+        id: 'reintegrate',
+        stage: 'reintegrate',
+        needs: { base: 'import-base.model', trained: 'elo-pretrain.model' },
+      },
+      {
+        id: 'evaluate-base',
+        stage: 'evaluate',
+        params: evalParams(c, 'base'),
+        needs: { model: 'import-base.model', data: 'prepare-data.data' },
+      },
+      {
+        id: 'evaluate-elo',
+        stage: 'evaluate',
+        params: evalParams(c, 'elo'),
+        needs: { model: 'reintegrate.model', data: 'prepare-data.data' },
+      },
+    ],
+    report: {
+      evalBase: 'evaluate-base.metrics',
+      evalElo: 'evaluate-elo.metrics',
+      trainElo: 'elo-pretrain.metrics',
     },
-    evaluation: { id: string; role: string; label: string },
-  ) => {
-    nodes.push(
+  };
+}
+
+/** A training node and the evaluation of its model, both read by the report. */
+function trainAndEvaluate(
+  c: Resolved<EloRunConfig>,
+  train: {
+    id: string;
+    role: string;
+    params: Record<string, unknown>;
+    needs: Record<string, string>;
+  },
+  evaluation: { id: string; role: string; label: string },
+): Branch {
+  return {
+    nodes: [
       { id: train.id, stage: 'train', params: train.params, needs: train.needs },
       {
         id: evaluation.id,
@@ -127,61 +164,64 @@ export function buildEloDag(c: Resolved<EloRunConfig>): DagSpec {
         params: evalParams(c, evaluation.label),
         needs: { model: `${train.id}.model`, data: 'prepare-data.data' },
       },
-    );
-    report[train.role] = `${train.id}.metrics`;
-    report[evaluation.role] = `${evaluation.id}.metrics`;
+    ],
+    report: { [train.role]: `${train.id}.metrics`, [evaluation.role]: `${evaluation.id}.metrics` },
   };
-  const fromBase = { model: 'import-base.model', data: 'prepare-data.data' };
-  if (c.align.steps > 0) {
-    const { data: alignDataSettings, variant, ...alignTrain } = c.align;
-    const alignParams = {
-      ...trainParams(c, alignTrain),
-      ...ALIGN_VARIANTS[variant](c.elo.layers),
-      label: `align:${variant}`,
-    };
-    nodes.push({
-      id: 'prepare-align-data',
-      stage: 'prepare-data',
-      params: { data: alignData(c, alignDataSettings, alignParams) },
-      needs: c.dataParams['tokenizer'] ? {} : { tokenizer: 'import-base.model' },
-    });
-    trainAndEvaluate(
-      {
-        id: 'align',
-        role: 'trainAlign',
-        params: alignParams,
-        needs: { model: 'reintegrate.model', data: 'prepare-align-data.data' },
-      },
-      { id: 'evaluate-elo-align', role: 'evalEloAlign', label: 'elo+align' },
-    );
-  }
-  if (c.baselines.includes('full-cp')) {
-    // Same data and the same token budget as ELO: its steps, batch and sequence length. Which
-    // non-layer weights ELO unfroze means nothing to a run that trains them all.
-    const params = { mode: 'full', ...trainParams(c, withoutSelection(c.elo.train), c.fullCp) };
-    trainAndEvaluate(
-      { id: 'full-cp', role: 'trainFullCp', params, needs: fromBase },
-      { id: 'evaluate-full-cp', role: 'evalFullCp', label: 'full-cp' },
-    );
-  }
-  if (c.baselines.includes('freeze-tune')) {
-    const params = {
-      mode: 'freeze-tune',
-      layers: c.elo.layers,
-      ...trainParams(c, c.elo.train, c.freezeTune),
-    };
-    trainAndEvaluate(
-      { id: 'freeze-tune', role: 'trainFreezeTune', params, needs: fromBase },
-      { id: 'evaluate-freeze-tune', role: 'evalFreezeTune', label: 'freeze-tune' },
-    );
-  }
-  nodes.push({
-    id: 'report',
-    stage: 'report',
-    params: { baseModel: c.baseModel, targetLanguage: c.target },
-    needs: report,
-  });
-  return { name: 'elo', nodes };
+}
+
+/** Layer alignment of the merged model on its own small mixed data set, then its evaluation. */
+function alignBranch(c: Resolved<EloRunConfig>): Branch {
+  const { data: alignDataSettings, variant, ...alignTrain } = c.align;
+  const alignParams = {
+    ...trainParams(c, alignTrain),
+    ...ALIGN_VARIANTS[variant](c.elo.layers),
+    label: `align:${variant}`,
+  };
+  const trained = trainAndEvaluate(
+    c,
+    {
+      id: 'align',
+      role: 'trainAlign',
+      params: alignParams,
+      needs: { model: 'reintegrate.model', data: 'prepare-align-data.data' },
+    },
+    { id: 'evaluate-elo-align', role: 'evalEloAlign', label: 'elo+align' },
+  );
+  const prepare: DagNode = {
+    id: 'prepare-align-data',
+    stage: 'prepare-data',
+    params: { data: alignData(c, alignDataSettings, alignParams) },
+    needs: tokenizerNeeds(c),
+  };
+  return { nodes: [prepare, ...trained.nodes], report: trained.report };
+}
+
+/**
+ * The full continual-pretraining baseline: same data and the same token budget as ELO (its steps,
+ * batch and sequence length). Which non-layer weights ELO unfroze means nothing to a run that
+ * trains them all.
+ */
+function fullCpBranch(c: Resolved<EloRunConfig>): Branch {
+  const params = { mode: 'full', ...trainParams(c, withoutSelection(c.elo.train), c.fullCp) };
+  return trainAndEvaluate(
+    c,
+    { id: 'full-cp', role: 'trainFullCp', params, needs: FROM_BASE },
+    { id: 'evaluate-full-cp', role: 'evalFullCp', label: 'full-cp' },
+  );
+}
+
+/** The in-place freeze-tuning baseline: the same layers trained in the full model. */
+function freezeTuneBranch(c: Resolved<EloRunConfig>): Branch {
+  const params = {
+    mode: 'freeze-tune',
+    layers: c.elo.layers,
+    ...trainParams(c, c.elo.train, c.freezeTune),
+  };
+  return trainAndEvaluate(
+    c,
+    { id: 'freeze-tune', role: 'trainFreezeTune', params, needs: FROM_BASE },
+    { id: 'evaluate-freeze-tune', role: 'evalFreezeTune', label: 'freeze-tune' },
+  );
 }
 
 /** prepare-data → pretrain (seeded init, all parameters) → evaluate → report. */
