@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { checkpointKey } from '../../engine/train/checkpoint-keys.js';
 import { projectRoot } from '../../infra/project-paths.js';
 import type { DagSpec } from '../../pipeline/dag.js';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';

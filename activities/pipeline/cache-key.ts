@@ -1,5 +1,5 @@
-import type { ArtifactRef } from '../storage/artifact-ref.js';
-import { sha256Json } from '../formats/sha256.js';
+import type { ArtifactRef } from '../../storage/artifact-ref.js';
+import { sha256Json } from '../../formats/sha256.js';
 
 export interface CacheKeyParts {
   stage: string;

@@ -3,13 +3,14 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { runPipeline } from '../workflows/run-pipeline.js';
 import { sha256Json } from '../formats/sha256.js';
-import { stageCatalog } from './catalog.js';
+import { stageCatalog } from '../pipeline/catalog.js';
 import { codeVersion } from './code-version.js';
-import { validateDag, type DagSpec } from './dag.js';
-import type { RunPipelineInput } from './run-state.js';
-import { SA } from './search-attributes.js';
-import type { StageRegistry } from './stage-registry.js';
-import { TASK_QUEUES, type QueueKind } from './task-queues.js';
+import type { DagSpec } from '../pipeline/dag.js';
+import { validateDag } from '../pipeline/dag-schema.js';
+import type { RunPipelineInput } from '../pipeline/run-state.js';
+import { SA } from '../pipeline/search-attributes.js';
+import type { StageRegistry } from '../pipeline/stage-registry.js';
+import { TASK_QUEUES, type QueueKind } from '../pipeline/task-queues.js';
 
 /** What starting a pipeline run needs; the workflow id is the run name. */
 export interface RunRequest {
