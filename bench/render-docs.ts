@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prettierFormat } from '../infra/prettier-format.js';
 import { projectRoot } from '../infra/project-paths.js';
 import { renderSvg } from '../reports/plots.js';
 import { ablationSpec, engineSpec, qualitySpec, speedSpec } from './bench-plots.js';
@@ -64,12 +65,7 @@ export async function renderPage(
   return prettierFormat(scale ? withScaleSection(filled, scale) : filled, 'markdown');
 }
 
-/** Generated files pass the repository's format check as they are written. */
-export async function prettierFormat(text: string, parser: 'markdown' | 'json'): Promise<string> {
-  const prettier = await import('prettier');
-  const options = (await prettier.resolveConfig(path.join(projectRoot, 'package.json'))) ?? {};
-  return prettier.format(text, { ...options, parser });
-}
+export { prettierFormat };
 
 async function main(): Promise<void> {
   const file = process.argv[2];

@@ -5,10 +5,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createSmokeActivities } from '../../activities/smoke.js';
 import { SEARCH_ATTRIBUTES } from '../../pipeline/search-attributes.js';
-import { workflowsPath } from '../../workers/workflow-bundle.js';
-import type { smokePipeline } from '../../workflows/smoke.js';
+import { fileURLToPath } from 'node:url';
+import { createSmokeActivities } from '../fixtures/wiring-activities.js';
+import type { smokePipeline } from '../fixtures/wiring-workflow.js';
 import { quietTemporalRuntime } from '../support/quiet-runtime.js';
 import { temporalAddress, uniqueName } from '../support/servers.js';
 
@@ -34,7 +34,8 @@ describe('Temporal wiring (real dev server)', () => {
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
-      workflowsPath,
+      // The fixture's own bundle: the wiring workflow ships in no production worker.
+      workflowsPath: fileURLToPath(new URL('../fixtures/wiring-workflow.js', import.meta.url)),
       activities: createSmokeActivities({ root }),
     });
     const client = new Client({ connection });

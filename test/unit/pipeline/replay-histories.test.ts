@@ -36,10 +36,14 @@ describe('replay of recorded pipeline histories', () => {
   it('detects a history that the workflow code would not produce', async () => {
     const [first] = await recordedHistories();
     assert.ok(first);
-    // The same events attributed to another workflow: replay must refuse them.
-    const started = first.history.events?.[0]?.workflowExecutionStartedEventAttributes;
-    assert.ok(started?.workflowType);
-    started.workflowType.name = 'smokePipeline';
+    // The first activity the history says was scheduled is not the one the code schedules:
+    // replay must refuse the history.
+    const scheduled = first.history.events?.find(
+      (e) => e.activityTaskScheduledEventAttributes,
+    )?.activityTaskScheduledEventAttributes;
+    assert.ok(scheduled?.activityType);
+    scheduled.activityId = `${scheduled.activityId}-not-this-one`;
+    scheduled.activityType.name = 'notAStage';
     await assert.rejects(Worker.runReplayHistory({ workflowBundle: bundle }, first.history));
   });
 });
