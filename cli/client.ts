@@ -3,14 +3,14 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
-import { connectClient, temporalEnv } from '../client/temporal-connection.js';
+import { connectClient, temporalSettings } from '../client/temporal-connection.js';
 import { defaultStoreUri } from '../storage/open-store.js';
 
 export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const env = temporalEnv();
-  const connection = await connectClient(env);
+  const settings = temporalSettings();
+  const connection = await connectClient(settings);
   try {
-    return await fn(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }));
+    return await fn(new Client({ connection, namespace: settings.namespace }));
   } finally {
     await connection.close();
   }

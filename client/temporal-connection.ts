@@ -1,20 +1,33 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
-import { z } from 'zod';
+import {
+  loadClientConfigProfile,
+  toClientOptions,
+  type ClientConfigProfile,
+} from '@temporalio/envconfig';
+import type { z } from 'zod';
 
-/** How to reach Temporal, from the environment; shared by workers, the CLI and scripts. */
-export const TemporalEnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  /** mTLS client certificate and key (PEM files), e.g. for Temporal Cloud. */
-  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
-  /** CA bundle for servers with a private CA. */
-  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
-  /** API-key auth (Temporal Cloud); implies TLS. */
-  TEMPORAL_API_KEY: z.string().min(1).optional(),
-});
-export type TemporalSettings = z.output<typeof TemporalEnvSchema>;
+// How to reach Temporal: Temporal's own client configuration (@temporalio/envconfig), the same
+// environment variables and TOML profile file the `temporal` CLI reads, so one profile serves
+// both. The environment overrides the profile; `elo` flags are written into the environment
+// first (cli/settings.ts), so flags win. Shared by workers, the CLI and scripts.
+
+export const DEFAULT_ADDRESS = '127.0.0.1:7233';
+
+/** ELO's former names, refused with the name that replaced them (docs/pipeline.md). */
+export const RENAMED_ENV: Readonly<Record<string, string>> = {
+  TEMPORAL_TLS_CERT_PATH: 'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  TEMPORAL_TLS_KEY_PATH: 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  TEMPORAL_TLS_CA_PATH: 'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  ELO_SETTINGS: 'TEMPORAL_CONFIG_FILE (a temporal.toml profile file)',
+};
+
+export interface TemporalSettings {
+  address: string;
+  namespace: string;
+  /** The profile as loaded: the file's values (TEMPORAL_PROFILE, default "default") under env. */
+  profile: ClientConfigProfile;
+}
 
 export class TemporalConfigError extends Error {
   override readonly name = 'TemporalConfigError';
@@ -33,44 +46,70 @@ export function envProblems(schema: z.ZodObject, env: NodeJS.ProcessEnv) {
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-  const [cert, key] = [relevant['TEMPORAL_TLS_CERT_PATH'], relevant['TEMPORAL_TLS_KEY_PATH']];
-  if (Boolean(cert) !== Boolean(key)) {
-    problems.push(
-      `  ${cert ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'}: ` +
-        'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together',
-    );
-  }
   return { parsed, problems };
 }
 
-export function temporalEnv(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
-  const { parsed, problems } = envProblems(TemporalEnvSchema, env);
-  if (parsed.success && problems.length === 0) return parsed.data as TemporalSettings;
-  throw new TemporalConfigError(`Temporal settings are invalid:\n${problems.join('\n')}`);
+/** Every problem of the Temporal settings in `env`, each naming its variable. */
+function settingsOrProblems(env: NodeJS.ProcessEnv): TemporalSettings | string[] {
+  const problems: string[] = [];
+  for (const [old, now] of Object.entries(RENAMED_ENV)) {
+    if (env[old]) problems.push(`  ${old}: no longer read; set ${now} instead`);
+  }
+  const file = env['TEMPORAL_CONFIG_FILE'];
+  if (file && !existsSync(file)) problems.push(`  TEMPORAL_CONFIG_FILE: ${file} does not exist`);
+  // Empty variables count as unset, as everywhere else in ELO.
+  const set = Object.fromEntries(
+    Object.entries(env).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
+    ),
+  );
+  let profile: ClientConfigProfile = {};
+  try {
+    profile = loadClientConfigProfile({ overrideEnvVars: set });
+  } catch (err) {
+    const where = set['TEMPORAL_PROFILE'] ? 'TEMPORAL_PROFILE' : 'TEMPORAL_CONFIG_FILE';
+    problems.push(`  ${where}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const [cert, key] = [profile.tls?.clientCert, profile.tls?.clientKey];
+  if (Boolean(cert) !== Boolean(key)) {
+    problems.push(
+      `  ${cert ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH'}: ` +
+        'the client certificate and key must be set together',
+    );
+  }
+  if (problems.length > 0) return problems;
+  return {
+    address: profile.address ?? DEFAULT_ADDRESS,
+    namespace: profile.namespace ?? 'default',
+    profile,
+  };
 }
 
-/** Address, TLS and API key as the SDK's connection options (client and worker alike). */
-export async function connectionOptions(env: TemporalSettings) {
-  const mtls = env.TEMPORAL_TLS_CERT_PATH && env.TEMPORAL_TLS_KEY_PATH;
-  const ca = env.TEMPORAL_TLS_CA_PATH ? await readFile(env.TEMPORAL_TLS_CA_PATH) : undefined;
-  const tls =
-    mtls || env.TEMPORAL_API_KEY || ca
-      ? {
-          ...(ca ? { serverRootCACertificate: ca } : {}),
-          ...(mtls
-            ? {
-                clientCertPair: {
-                  crt: await readFile(env.TEMPORAL_TLS_CERT_PATH as string),
-                  key: await readFile(env.TEMPORAL_TLS_KEY_PATH as string),
-                },
-              }
-            : {}),
-        }
-      : undefined;
+export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  const result = settingsOrProblems(env);
+  if (!Array.isArray(result)) return result;
+  throw new TemporalConfigError(`Temporal settings are invalid:\n${result.join('\n')}`);
+}
+
+/** The problems only (for callers that report them with their own settings). */
+export function temporalProblems(env: NodeJS.ProcessEnv): string[] {
+  const result = settingsOrProblems(env);
+  return Array.isArray(result) ? result : [];
+}
+
+/** Address, TLS, API key and gRPC metadata as the SDK's connection options (client and worker). */
+export function connectionOptions(settings: TemporalSettings) {
+  let options;
+  try {
+    options = toClientOptions(settings.profile).connectionOptions; // reads the PEM files
+  } catch (err) {
+    throw new TemporalConfigError(`Temporal TLS files: ${(err as Error).message}`);
+  }
   return {
-    address: env.TEMPORAL_ADDRESS,
-    ...(tls ? { tls } : {}),
-    ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+    address: settings.address,
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    ...(options.metadata ? { metadata: options.metadata } : {}),
   };
 }
 
@@ -79,15 +118,16 @@ export function unreachable(address: string, err: unknown): TemporalUnreachableE
   const detail = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
   return new TemporalUnreachableError(
     `cannot reach Temporal at ${address} (${detail}): start the local dev server with ` +
-      '`npm run services`, or set TEMPORAL_ADDRESS (and TLS or API-key settings) to your cluster.',
+      '`npm run services`, or set TEMPORAL_ADDRESS (and TLS or API-key settings, or a ' +
+      'TEMPORAL_PROFILE) to your cluster.',
   );
 }
 
 /** A client connection (CLI, schedules, progress). */
-export async function connectClient(env: TemporalSettings): Promise<Connection> {
+export async function connectClient(settings: TemporalSettings): Promise<Connection> {
   // A short connect timeout: a wrong address should fail in seconds, not ten.
-  const options = { ...(await connectionOptions(env)), connectTimeout: '3s' };
+  const options = { ...connectionOptions(settings), connectTimeout: '3s' };
   return Connection.connect(options).catch((err: unknown) => {
-    throw unreachable(env.TEMPORAL_ADDRESS, err);
+    throw unreachable(settings.address, err);
   });
 }

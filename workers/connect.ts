@@ -8,9 +8,9 @@ import {
 export { TemporalUnreachableError } from '../client/temporal-connection.js';
 
 /** The worker's connection; an unreachable server gives one sentence naming the address. */
-export async function connectWorker(env: TemporalSettings): Promise<NativeConnection> {
-  const options: NativeConnectionOptions = await connectionOptions(env);
+export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  const options: NativeConnectionOptions = connectionOptions(settings);
   return NativeConnection.connect(options).catch((err: unknown) => {
-    throw unreachable(env.TEMPORAL_ADDRESS, err);
+    throw unreachable(settings.address, err);
   });
 }

@@ -14,13 +14,13 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
   const settings = workerEnv(env);
   const memory = new MemoryBudget(settings.ELO_MEMORY_BUDGET ?? machineMemoryBytes());
   startWorkerMetrics(env, memory); // before the connection: it fixes the SDK runtime
-  const connection = await connectWorker(settings);
+  const connection = await connectWorker(settings.temporal);
   try {
     const workers = await createWorkers({
       memory,
       role,
       connection,
-      namespace: settings.TEMPORAL_NAMESPACE,
+      namespace: settings.temporal.namespace,
       queues: {
         ...(settings.ELO_CPU_QUEUE ? { cpu: settings.ELO_CPU_QUEUE } : {}),
         ...(settings.ELO_GPU_QUEUE ? { gpu: settings.ELO_GPU_QUEUE } : {}),
@@ -29,7 +29,7 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
       shutdownGraceTime: settings.ELO_SHUTDOWN_GRACE,
     });
     console.log(
-      `elo ${role} worker: ${settings.TEMPORAL_ADDRESS} namespace ${settings.TEMPORAL_NAMESPACE}, ` +
+      `elo ${role} worker: ${settings.temporal.address} namespace ${settings.temporal.namespace}, ` +
         `queues ${workers.map((w) => w.options.taskQueue).join(', ')}, ` +
         `memory budget ${formatBytes(memory.budgetBytes)}`,
     );

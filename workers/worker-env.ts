@@ -1,13 +1,19 @@
 import { z } from 'zod';
-import { TemporalEnvSchema, envProblems } from '../client/temporal-connection.js';
+import {
+  envProblems,
+  temporalProblems,
+  temporalSettings,
+  type TemporalSettings,
+} from '../client/temporal-connection.js';
 
 const positiveInt = z.coerce.number().int().positive();
 
 /**
- * Worker settings from the environment: how to reach Temporal (TEMPORAL_*) plus the ELO_* worker
- * options. Every variable is optional; a bad value is reported with its name.
+ * The ELO_* worker options from the environment (how to reach Temporal is Temporal's own
+ * configuration: client/temporal-connection.ts). Every variable is optional; a bad value is
+ * reported with its name.
  */
-export const WorkerEnvSchema = TemporalEnvSchema.extend({
+export const WorkerEnvSchema = z.object({
   /** Task queue names, to run several deployments (or tests) against one server. */
   ELO_CPU_QUEUE: z.string().min(1).optional(),
   ELO_GPU_QUEUE: z.string().min(1).optional(),
@@ -56,7 +62,7 @@ export function parseByteSize(text: string): number | undefined {
   const bytes = Number(m[1]) * unit;
   return bytes > 0 ? Math.round(bytes) : undefined;
 }
-export type WorkerEnv = z.output<typeof WorkerEnvSchema>;
+export type WorkerEnv = z.output<typeof WorkerEnvSchema> & { temporal: TemporalSettings };
 
 export class WorkerConfigError extends Error {
   override readonly name = 'WorkerConfigError';
@@ -65,6 +71,12 @@ export class WorkerConfigError extends Error {
 /** Parses the environment; the error names each bad variable and what was wrong. */
 export function workerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv {
   const { parsed, problems } = envProblems(WorkerEnvSchema, env);
-  if (parsed.success && problems.length === 0) return parsed.data as WorkerEnv;
+  problems.push(...temporalProblems(env));
+  if (parsed.success && problems.length === 0) {
+    return {
+      ...(parsed.data as z.output<typeof WorkerEnvSchema>),
+      temporal: temporalSettings(env),
+    };
+  }
   throw new WorkerConfigError(`worker settings are invalid:\n${problems.join('\n')}`);
 }

@@ -147,22 +147,30 @@ describe('elo validate/run/show/history/runs/schedule (built CLI, real Temporal 
     }
   });
 
-  it('takes connection settings from flags, then the environment, then a settings file', async () => {
-    const file = path.join(dir, 'settings.json');
-    await writeFile(file, JSON.stringify({ address: '127.0.0.1:11' }));
+  it('takes connection settings from flags, then the environment, then the Temporal profile', async () => {
+    const file = path.join(dir, 'temporal.toml');
+    await writeFile(
+      file,
+      '[profile.default]\naddress = "127.0.0.1:11"\n[profile.other]\naddress = "127.0.0.1:14"\n',
+    );
     const saved = process.env['TEMPORAL_ADDRESS'];
     delete process.env['TEMPORAL_ADDRESS'];
     try {
-      const fromFile = await elo('--settings', file, 'show', 'x');
+      const fromFile = await elo('--config-file', file, 'show', 'x');
       assert.match(fromFile.stderr, /cannot reach Temporal at 127\.0\.0\.1:11 /);
+      const otherProfile = await elo('--config-file', file, '--profile', 'other', 'show', 'x');
+      assert.match(otherProfile.stderr, /cannot reach Temporal at 127\.0\.0\.1:14 /);
       process.env['TEMPORAL_ADDRESS'] = '127.0.0.1:12';
-      const fromEnv = await elo('--settings', file, 'show', 'x');
+      const fromEnv = await elo('--config-file', file, 'show', 'x');
       assert.match(fromEnv.stderr, /cannot reach Temporal at 127\.0\.0\.1:12 /);
-      const fromFlag = await elo('--settings', file, '--address', '127.0.0.1:13', 'show', 'x');
+      const fromFlag = await elo('--config-file', file, '--address', '127.0.0.1:13', 'show', 'x');
       assert.match(fromFlag.stderr, /cannot reach Temporal at 127\.0\.0\.1:13 /);
-      const missing = await elo('--settings', path.join(dir, 'none.json'), 'show', 'x');
+      const missing = await elo('--config-file', path.join(dir, 'none.toml'), 'show', 'x');
       assert.equal(missing.code, 2);
-      assert.match(missing.stderr, /settings file .* does not exist/);
+      assert.match(missing.stderr, /TEMPORAL_CONFIG_FILE: .*none\.toml does not exist/);
+      const removed = await elo('--settings', path.join(dir, 'settings.json'), 'show', 'x');
+      assert.equal(removed.code, 2);
+      assert.match(removed.stderr, /--settings .* was removed: .*TEMPORAL_CONFIG_FILE/);
     } finally {
       process.env['TEMPORAL_ADDRESS'] = saved;
     }

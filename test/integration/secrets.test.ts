@@ -1,7 +1,7 @@
 // Secrets never leave the process that holds them: after a run on an S3 store (the S3 secret in
 // the CLI's and the worker's environment) its history, search attributes, memo, run manifest, CLI
 // output and worker log are grepped for it; a Temporal API key and a TLS key given by flag, env
-// or settings file must not appear in the errors the CLI prints when it cannot connect with them.
+// or Temporal profile file must not appear in the errors the CLI prints when it cannot connect with them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -93,22 +93,25 @@ describe('secrets stay out of histories, attributes, memo, manifests, logs and e
     }
   });
 
-  it('an API key or TLS key by flag, env or settings file is not in the connection error', async () => {
+  it('an API key or TLS key by flag, env or Temporal profile is not in the connection error', async () => {
     const apiKey = `elo-test-api-key-${Math.random().toString(36).slice(2)}`;
     const keyText = `-----BEGIN PRIVATE KEY-----\nelo-test-tls-${Math.random().toString(36).slice(2)}\n-----END PRIVATE KEY-----\n`;
     const keyFile = path.join(dir, 'client.key');
     const certFile = path.join(dir, 'client.pem');
     await writeFile(keyFile, keyText);
     await writeFile(certFile, keyText.replace(/PRIVATE KEY/g, 'CERTIFICATE'));
-    const settings = path.join(dir, 'settings.json');
-    await writeFile(settings, JSON.stringify({ apiKey, address: temporalAddress() }));
+    const profile = path.join(dir, 'temporal.toml');
+    await writeFile(
+      profile,
+      `[profile.default]\napi_key = "${apiKey}"\naddress = "${temporalAddress()}"\n`,
+    );
     process.env['TEMPORAL_API_KEY'] = apiKey;
     const byEnv = await elo('--address', temporalAddress(), 'runs');
     delete process.env['TEMPORAL_API_KEY'];
     const tries = [
       byEnv,
       await elo('--address', temporalAddress(), '--api-key', apiKey, 'runs'),
-      await elo('--settings', settings, 'runs'),
+      await elo('--config-file', profile, 'runs'),
       await elo(
         '--address',
         temporalAddress(),
