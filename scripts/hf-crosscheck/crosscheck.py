@@ -2,6 +2,8 @@
 
   crosscheck.py make <out_dir>     random tiny HF models (save_pretrained, safetensors) + logits
   crosscheck.py check <folder>...  load engine-written folders in transformers, compare logits
+  crosscheck.py make-small <dir>   the same models at the committed reference size (CI fixtures)
+  crosscheck.py logits <folder>... write transformers' logits of each folder to its expected.json
 
 Driven by scripts/hf-crosscheck/run.ts (`npm run crosscheck:hf`); prints one JSON line per model.
 """
@@ -27,12 +29,17 @@ COMMON = dict(
 )
 
 
-def configs():
-    yield "llama-gqa", LlamaForCausalLM, LlamaConfig(**COMMON, num_key_value_heads=2)
-    yield "llama-tied", LlamaForCausalLM, LlamaConfig(**COMMON, num_key_value_heads=4, tie_word_embeddings=True)
-    yield "qwen2-bias", Qwen2ForCausalLM, Qwen2Config(**COMMON, num_key_value_heads=2, tie_word_embeddings=False)
+# The committed reference folders (test/fixtures/hf-reference): small enough that all eight
+# folders stay a few hundred KB, with every feature the full-size cross-check exercises.
+SMALL = dict(COMMON, vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=2)
+
+
+def configs(common=COMMON):
+    yield "llama-gqa", LlamaForCausalLM, LlamaConfig(**common, num_key_value_heads=2)
+    yield "llama-tied", LlamaForCausalLM, LlamaConfig(**common, num_key_value_heads=4, tie_word_embeddings=True)
+    yield "qwen2-bias", Qwen2ForCausalLM, Qwen2Config(**common, num_key_value_heads=2, tie_word_embeddings=False)
     yield "llama3-rope", LlamaForCausalLM, LlamaConfig(
-        **COMMON,
+        **common,
         num_key_value_heads=1,
         rope_theta=500000.0,
         rope_scaling=dict(
@@ -45,14 +52,19 @@ def configs():
     )
 
 
+def tokens_for(model):
+    """TOKENS inside the model's vocabulary (the small reference models have 64 ids)."""
+    return [[t % model.config.vocab_size for t in row] for row in TOKENS]
+
+
 def logits_of(model):
     with torch.no_grad():
-        return model(input_ids=torch.tensor(TOKENS)).logits.float()
+        return model(input_ids=torch.tensor(tokens_for(model))).logits.float()
 
 
-def make(out_dir: Path):
+def make(out_dir: Path, common=COMMON):
     torch.manual_seed(0)
-    for name, cls, config in configs():
+    for name, cls, config in configs(common):
         model = cls(config).float().eval()
         with torch.no_grad():  # norms and biases away from 1 and 0, so they are exercised
             for pname, p in model.named_parameters():
@@ -61,8 +73,21 @@ def make(out_dir: Path):
         folder = out_dir / name
         model.save_pretrained(folder, safe_serialization=True)
         logits = logits_of(model)
-        (folder / "expected.json").write_text(json.dumps({"tokens": TOKENS, "logits": logits.flatten().tolist()}))
+        write_expected(folder, tokens_for(model), logits)
         print(json.dumps({"made": name, "folder": str(folder), "shape": list(logits.shape)}))
+
+
+def write_expected(folder: Path, tokens, logits):
+    # float32 values as JSON: 9 significant digits round-trip exactly.
+    values = [float(f"{x:.9g}") for x in logits.flatten().tolist()]
+    (folder / "expected.json").write_text(json.dumps({"tokens": tokens, "logits": values}) + "\n")
+
+
+def write_logits(folders):
+    for folder in map(Path, folders):
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+        write_expected(folder, tokens_for(model), logits_of(model))
+        print(json.dumps({"logits": folder.name}))
 
 
 def check(folders):
@@ -93,5 +118,9 @@ if __name__ == "__main__":
         make(Path(args[0]))
     elif cmd == "check":
         check(args)
+    elif cmd == "make-small":
+        make(Path(args[0]), SMALL)
+    elif cmd == "logits":
+        write_logits(args)
     else:
         raise SystemExit(f"unknown command {cmd}")
