@@ -7,6 +7,7 @@ import { type BackendName, initBackend } from './backend.js';
 import { evaluate, type EvalResult } from './eval.js';
 import { generate } from './generate.js';
 import { loadModelFolder } from './io/hf-folder.js';
+import { withLayerStream } from './streaming/layer-stream.js';
 import { evaluateFolderStreaming } from './streaming/streaming-eval.js';
 import { generateFolderStreaming, type StreamingPrompt } from './streaming/streaming-generate.js';
 import { runThreadJob } from './thread-job.js';
@@ -68,20 +69,23 @@ async function inMemory(job: EvalJob, hooks: EvalJobHooks): Promise<EvalJobResul
   }
 }
 
-/** Every set in one pass over the layers; every sample prompt in one batch per new token. */
+/**
+ * Every set in one pass over the layers; every sample prompt in one batch per new token. One
+ * stream for both: the embedding and head load once, not again for generation.
+ */
 async function streamed(job: EvalJob, hooks: EvalJobHooks): Promise<EvalJobResult> {
   const signal = hooks.signal ? { signal: hooks.signal } : {};
-  const results = await evaluateFolderStreaming(job.modelDir, job.sets, {
-    seqLen: job.seqLen,
-    batchSize: job.batchSize,
-    ...signal,
-    ...(hooks.onProgress ? { onLayer: hooks.onProgress } : {}),
+  return withLayerStream(job.modelDir, async (stream) => {
+    const results = await evaluateFolderStreaming(stream, job.sets, {
+      seqLen: job.seqLen,
+      batchSize: job.batchSize,
+      ...signal,
+      ...(hooks.onProgress ? { onLayer: hooks.onProgress } : {}),
+    });
+    const generations =
+      job.prompts.length === 0 ? [] : await generateFolderStreaming(stream, job.prompts, signal);
+    return { results, generations };
   });
-  const generations =
-    job.prompts.length === 0
-      ? []
-      : await generateFolderStreaming(job.modelDir, job.prompts, signal);
-  return { results, generations };
 }
 
 export async function runEvalJob(job: EvalJob, hooks: EvalJobHooks = {}): Promise<EvalJobResult> {

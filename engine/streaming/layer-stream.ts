@@ -163,3 +163,20 @@ export class LayerStream {
     await this.folder.close();
   }
 }
+
+/**
+ * Runs `fn` on `source`: a stream the caller opened (and closes), or a folder opened and closed
+ * here. One stream for several passes (evaluation, then generation) loads the outer weights once.
+ */
+export async function withLayerStream<T>(
+  source: string | LayerStream,
+  fn: (stream: LayerStream) => Promise<T>,
+): Promise<T> {
+  if (typeof source !== 'string') return fn(source);
+  const stream = await LayerStream.open(source);
+  try {
+    return await fn(stream);
+  } finally {
+    await stream.close();
+  }
+}
