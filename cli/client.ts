@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { connectClient, temporalSettings } from '../client/temporal-connection.js';
 import { defaultStoreUri } from '../storage/open-store.js';
+import { withS3Location } from '../storage/s3-location.js';
+import { s3LocationFromEnv } from '../storage/s3-settings.js';
 
 export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const settings = temporalSettings();
@@ -16,8 +18,12 @@ export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise
   }
 }
 
-/** The store as a URI the workers can open: local paths become absolute file:// URIs. */
+/**
+ * The store as a URI the workers can open: local paths become absolute file:// URIs; an S3 URI
+ * carries where the store is (--s3-endpoint, AWS_REGION, …), never credentials (s3-location.ts).
+ */
 export function storeUriOf(store: string = defaultStoreUri()): string {
+  if (store.startsWith('s3://')) return withS3Location(store, s3LocationFromEnv());
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(store) ? store : pathToFileURL(path.resolve(store)).href;
 }
 

@@ -50,15 +50,28 @@ export class ArtifactExistsError extends StoreError {
 
 /** The store cannot be reached or refused us: says where, and what to check. */
 export class StoreUnreachableError extends StoreError {
+  /** Refused credentials will not pass by retrying, nor will an outage a retrying store outlived. */
+  override readonly nonRetryable: boolean;
   constructor(
     readonly where: string,
-    cause: string,
-    hint: string,
+    readonly reason: string,
+    readonly hint: string,
     /** A network failure that may pass (true), or refused credentials that will not (false). */
     readonly transient = false,
   ) {
-    super(`cannot reach the artifact store at ${where}: ${cause}. ${hint}`);
+    super(`cannot reach the artifact store at ${where}: ${reason}. ${hint}`);
     this.name = 'StoreUnreachableError';
+    this.nonRetryable = !transient;
+  }
+
+  /** The same failure after retries that lasted `ms`: no longer worth another attempt. */
+  outlasted(ms: number): StoreUnreachableError {
+    const s = Math.round(ms / 1000);
+    return new StoreUnreachableError(
+      this.where,
+      `${this.reason} (still after ${s} s of retries)`,
+      this.hint,
+    );
   }
 }
 

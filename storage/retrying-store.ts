@@ -4,7 +4,7 @@
 // outage used 3 of the training stage's 5 attempts). Every operation is safe to repeat: commits
 // are manifest-last and idempotent for identical content, reads and deletes are idempotent.
 import type { ArtifactStore } from './artifact-store.js';
-import { StoreConfigError } from './errors.js';
+import { StoreConfigError, StoreUnreachableError } from './errors.js';
 import { isTransientStoreError } from './transient.js';
 
 export interface StoreRetryOptions {
@@ -50,7 +50,8 @@ export async function withStoreRetry<T>(
       if (!isTransientStoreError(error)) throw error;
       firstFailure ??= Date.now();
       const left = firstFailure + opts.retryForMs - Date.now();
-      if (left <= 0) throw error;
+      if (left <= 0)
+        throw error instanceof StoreUnreachableError ? error.outlasted(opts.retryForMs) : error;
       const delayMs = Math.min(left, max, initial * 2 ** (attempt - 1));
       opts.onRetry?.({ operation, error, attempt, delayMs });
       await new Promise((r) => setTimeout(r, delayMs));

@@ -29,7 +29,8 @@ export function explainS3Error(err: unknown, endpoint: string, bucket: string): 
     return new StoreUnreachableError(
       endpoint,
       `${code ?? e.name}: ${e.message ?? ''}`.trim(),
-      'Check that the S3 server runs and that ELO_S3_ENDPOINT points at it.',
+      'Check that the S3 server runs there and that this worker can reach it (the endpoint ' +
+        "comes with the run's store URI, else from ELO_S3_ENDPOINT).",
       true,
     );
   }
@@ -37,7 +38,9 @@ export function explainS3Error(err: unknown, endpoint: string, bucket: string): 
     return new StoreUnreachableError(
       endpoint,
       `${e.name}: ${e.message ?? ''}`.trim(),
-      'Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or your AWS profile) for this endpoint.',
+      'Credentials never travel with a run: this process uses its own. Set AWS_ACCESS_KEY_ID ' +
+        'and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or an IAM role) for this endpoint in its ' +
+        'environment.',
     );
   }
   if (e.name === 'NoSuchBucket') {

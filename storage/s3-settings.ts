@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { S3Location } from './s3-location.js';
 
 /**
  * Where and how to reach S3 or an S3-compatible server. Read from the environment
@@ -42,4 +43,16 @@ export function s3SettingsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Setti
         ? { accessKeyId, secretAccessKey, sessionToken: env['AWS_SESSION_TOKEN'] || undefined }
         : undefined,
   });
+}
+
+/** The parts of the S3 settings that say where the store is, as the environment sets them. */
+export function s3LocationFromEnv(env: NodeJS.ProcessEnv = process.env): S3Location {
+  const { endpoint, region, forcePathStyle, checksums } = s3SettingsFromEnv(env);
+  const regionSet = Boolean(env['AWS_REGION'] || env['AWS_DEFAULT_REGION']);
+  return {
+    ...(endpoint ? { endpoint } : {}),
+    ...(regionSet ? { region } : {}),
+    ...(env['ELO_S3_FORCE_PATH_STYLE'] ? { forcePathStyle } : {}),
+    ...(env['ELO_S3_CHECKSUMS'] ? { checksums } : {}),
+  };
 }

@@ -39,7 +39,7 @@ import {
 } from './manifest.js';
 import { createS3Client } from './s3-client.js';
 import { explainS3Error } from './s3-errors.js';
-import { joinKey, parseS3Uri } from './s3-location.js';
+import { joinKey, parseS3StoreUri } from './s3-location.js';
 import type { S3Settings } from './s3-settings.js';
 
 /**
@@ -64,7 +64,7 @@ export class S3Store implements ArtifactStore {
   private readonly where: string;
 
   constructor(uri: string, settings: S3Settings) {
-    ({ bucket: this.bucket, prefix: this.prefix } = parseS3Uri(uri));
+    ({ bucket: this.bucket, prefix: this.prefix } = parseS3StoreUri(uri));
     this.rootUri = `s3://${joinKey(this.bucket, this.prefix)}`;
     this.client = createS3Client(settings);
     this.where = `${settings.endpoint ?? 'AWS S3'} (bucket ${this.bucket})`;

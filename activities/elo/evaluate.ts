@@ -1,20 +1,12 @@
 import { log } from '@temporalio/activity';
 import { initBackend } from '../../engine/backend.js';
-import { evaluate, type EvalResult } from '../../engine/eval.js';
-import { generate } from '../../engine/generate.js';
-import { loadModelFolder } from '../../engine/io/hf-folder.js';
+import { type EvalJobSet, runEvalJobInWorker } from '../../engine/eval-job.js';
 import { shardDocuments } from '../../engine/io/token-shards.js';
 import { evalStreams } from '../../engine/memory-model.js';
-import { evaluateFolderStreaming } from '../../engine/streaming/streaming-eval.js';
-import {
-  generateFolderStreaming,
-  type StreamingPrompt,
-} from '../../engine/streaming/streaming-generate.js';
+import { type StreamingPrompt } from '../../engine/streaming/streaming-generate.js';
 import { HfModelFolder, HfTokenizer } from '../../formats/index.js';
 import { evaluateStage } from '../../pipeline/stages/elo.js';
-import type { StageParams } from '../../pipeline/stage.js';
 import type { Evaluation, Sample } from '../../reports/report-data.js';
-import { betweenSteps } from '../durable-training.js';
 import { implementStage } from '../stage-activity.js';
 import { readShardList } from './data-artifact.js';
 import { fetchRef, producerOf, withScratch } from './scratch.js';
@@ -42,66 +34,9 @@ async function firstTokens(shard: string, maxTokens: number): Promise<Uint32Arra
   return docs;
 }
 
-type EvalParams = StageParams<typeof evaluateStage>;
-
-interface EvalSet {
+interface EvalSet extends EvalJobSet {
   lang: string;
   set: string;
-  docs: Uint32Array[];
-  bytes: number;
-}
-
-/** A model to evaluate: loaded whole, or streamed layer by layer from its folder. */
-interface EvalEngine {
-  evaluate(sets: readonly EvalSet[], onSet: (done: number) => void): Promise<EvalResult[]>;
-  generate(prompts: readonly StreamingPrompt[]): Promise<number[][]>;
-  dispose(): void;
-}
-
-async function inMemory(modelDir: string, p: EvalParams, signal: AbortSignal): Promise<EvalEngine> {
-  const model = await loadModelFolder(modelDir);
-  return {
-    async evaluate(sets, onSet) {
-      const out: EvalResult[] = [];
-      for (const s of sets) {
-        out.push(
-          await evaluate(model, s.docs, {
-            seqLen: p.seqLen,
-            batchSize: p.batchSize,
-            bytes: s.bytes,
-          }),
-        );
-        onSet(out.length);
-      }
-      return out;
-    },
-    async generate(prompts) {
-      const out: number[][] = [];
-      for (const q of prompts) {
-        await betweenSteps(signal);
-        out.push(generate(model, q.prompt, q.opts));
-      }
-      return out;
-    },
-    dispose: () => model.dispose(),
-  };
-}
-
-/** Every set in one pass over the layers; every sample prompt in one batch per new token. */
-function streamed(modelDir: string, p: EvalParams, signal: AbortSignal): EvalEngine {
-  return {
-    evaluate: (sets, onLayer) =>
-      evaluateFolderStreaming(
-        modelDir,
-        sets.map((s) => ({ sequences: s.docs, bytes: s.bytes })),
-        { seqLen: p.seqLen, batchSize: p.batchSize, signal, onLayer },
-      ),
-    generate: (prompts) =>
-      prompts.length === 0
-        ? Promise.resolve([])
-        : generateFolderStreaming(modelDir, prompts, { signal }),
-    dispose: () => undefined,
-  };
 }
 
 /**
@@ -115,7 +50,7 @@ export const evaluateActivity = implementStage(
   evaluateStage,
   async (ctx) =>
     withScratch(async (dir) => {
-      await initBackend({ log: (line) => log.info(line) });
+      const backend = await initBackend({ log: (line) => log.info(line) });
       const p = ctx.params;
       const modelDir = await fetchRef(ctx.store, ctx.inputs.model, dir, 'model');
       const dataDir = await fetchRef(ctx.store, ctx.inputs.data, dir, 'data');
@@ -145,7 +80,7 @@ export const evaluateActivity = implementStage(
           (n, d) => n + Buffer.byteLength(tokenizer.decode(d.filter((t) => t !== eos)), 'utf8'),
           0,
         );
-        sets.push({ lang: s.lang, set: s.set, docs, bytes });
+        sets.push({ lang: s.lang, set: s.set, sequences: docs, bytes });
       }
       const eosIds = typeof eos === 'number' ? { eosTokenId: eos } : {};
       const prompts: (StreamingPrompt & { lang: string })[] = [];
@@ -169,45 +104,50 @@ export const evaluateActivity = implementStage(
           });
         }
       }
-      const engine = streaming
-        ? streamed(modelDir, p, ctx.signal)
-        : await inMemory(modelDir, p, ctx.signal);
+      // In a worker thread: this one keeps heartbeating and running the worker's other stages.
+      const { results, generations } = await runEvalJobInWorker(
+        {
+          backend: backend.name,
+          modelDir,
+          streaming,
+          seqLen: p.seqLen,
+          batchSize: p.batchSize,
+          sets,
+          prompts,
+        },
+        {
+          signal: ctx.signal,
+          onProgress: (done, total) =>
+            ctx.progress({ step: done, tokens: 0, loss: 0, tokensPerSec: 0, totalSteps: total }),
+        },
+      );
       const evaluations: Evaluation[] = [];
       const samples: Sample[] = [];
       const metrics: Record<string, number> = {};
-      try {
-        const total = streaming ? config.numHiddenLayers : sets.length;
-        const results = await engine.evaluate(sets, (done) =>
-          ctx.progress({ step: done, tokens: 0, loss: 0, tokensPerSec: 0, totalSteps: total }),
-        );
-        sets.forEach((s, i) => {
-          const r = results[i]!;
-          evaluations.push({
-            model: p.label,
-            lang: s.lang,
-            set: s.set,
-            tokens: r.tokens,
-            bytes: s.bytes,
-            meanNll: r.meanNll,
-            perplexity: r.perplexity,
-            bitsPerByte: r.bitsPerByte ?? 0,
-          });
-          metrics[`bitsPerByte.${s.lang}.${s.set}`] = r.bitsPerByte ?? 0;
+      sets.forEach((s, i) => {
+        const r = results[i]!;
+        evaluations.push({
+          model: p.label,
+          lang: s.lang,
+          set: s.set,
+          tokens: r.tokens,
+          bytes: s.bytes,
+          meanNll: r.meanNll,
+          perplexity: r.perplexity,
+          bitsPerByte: r.bitsPerByte ?? 0,
         });
-        const outs = await engine.generate(prompts);
-        prompts.forEach((q, i) => {
-          samples.push({
-            model: p.label,
-            lang: q.lang,
-            prompt: tokenizer.decode(q.prompt, { skipSpecialTokens: true }),
-            completion: tokenizer.decode(outs[i]!.slice(q.prompt.length), {
-              skipSpecialTokens: true,
-            }),
-          });
+        metrics[`bitsPerByte.${s.lang}.${s.set}`] = r.bitsPerByte ?? 0;
+      });
+      prompts.forEach((q, i) => {
+        samples.push({
+          model: p.label,
+          lang: q.lang,
+          prompt: tokenizer.decode(q.prompt, { skipSpecialTokens: true }),
+          completion: tokenizer.decode(generations[i]!.slice(q.prompt.length), {
+            skipSpecialTokens: true,
+          }),
         });
-      } finally {
-        engine.dispose();
-      }
+      });
       const file: EvaluationFile = { label: p.label, evaluations, samples };
       const ref = await ctx.store.commitFiles(
         ctx.artifactKey('metrics'),

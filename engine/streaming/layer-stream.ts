@@ -30,6 +30,13 @@ export interface LayerStreamHooks {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 export class LayerStream {
+  /**
+   * Embedding, final norm and head: loaded by the first pass and kept until close, so generation
+   * (one pass per new token) reads them once, and their host copies, which V8 frees only at its
+   * next full GC, are not made again on top of the ones still waiting for it.
+   */
+  private outer: ModelWeights | undefined;
+
   private constructor(
     readonly config: LlamaConfig,
     private readonly folder: HfModelFolder,
@@ -74,7 +81,8 @@ export class LayerStream {
   ): Promise<R[]> {
     const n = this.config.numHiddenLayers;
     for (const b of batches) checkSeqLen(this.config, b.seqLen);
-    const outer = await this.load((s) => s.group !== 'layer', []);
+    this.outer ??= await this.load((s) => s.group !== 'layer', []);
+    const outer = this.outer;
     let hidden: tf.Tensor2D[] = [];
     const contexts = new Map<string, AttentionContext>();
     try {
@@ -124,7 +132,6 @@ export class LayerStream {
     } finally {
       for (const h of hidden) h.dispose();
       for (const c of contexts.values()) tf.dispose([c.cos, c.sin, c.mask]);
-      outer.dispose();
     }
   }
 
@@ -151,6 +158,25 @@ export class LayerStream {
   }
 
   async close(): Promise<void> {
+    this.outer?.dispose();
+    this.outer = undefined;
     await this.folder.close();
+  }
+}
+
+/**
+ * Runs `fn` on `source`: a stream the caller opened (and closes), or a folder opened and closed
+ * here. One stream for several passes (evaluation, then generation) loads the outer weights once.
+ */
+export async function withLayerStream<T>(
+  source: string | LayerStream,
+  fn: (stream: LayerStream) => Promise<T>,
+): Promise<T> {
+  if (typeof source !== 'string') return fn(source);
+  const stream = await LayerStream.open(source);
+  try {
+    return await fn(stream);
+  } finally {
+    await stream.close();
   }
 }

@@ -6,7 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { IGNORE_INDEX } from '../batch.js';
 import { type EvalResult, evalWindows } from '../eval.js';
 import { crossEntropySum } from '../loss.js';
-import { type LayerStreamHooks, LayerStream, type StreamBatch } from './layer-stream.js';
+import {
+  type LayerStream,
+  type LayerStreamHooks,
+  type StreamBatch,
+  withLayerStream,
+} from './layer-stream.js';
 
 export interface StreamingEvalSet {
   sequences: readonly ArrayLike<number>[];
@@ -53,23 +58,19 @@ function batchesOf(sets: readonly StreamingEvalSet[], T: number, B: number): Lab
 
 /** One EvalResult per set, in the order given. */
 export async function evaluateFolderStreaming(
-  dir: string,
+  source: string | LayerStream,
   sets: readonly StreamingEvalSet[],
   opts: StreamingEvalOptions,
 ): Promise<EvalResult[]> {
   const batches = batchesOf(sets, opts.seqLen, opts.batchSize);
-  const stream = await LayerStream.open(dir);
-  let nll: number[];
-  try {
-    nll = await stream.logits(
+  const nll = await withLayerStream(source, (stream) =>
+    stream.logits(
       batches,
       (logits, b) =>
         tf.tidy(() => crossEntropySum(logits, (b as LabelledBatch).labels, 1).dataSync()[0]!),
       opts,
-    );
-  } finally {
-    await stream.close();
-  }
+    ),
+  );
   return sets.map((s, set) => {
     let total = 0;
     let targets = 0;

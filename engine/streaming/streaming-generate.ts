@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { eosSet, type GenerateOptions, nextToken } from '../generate.js';
 import { Prng } from '../prng.js';
-import { type LayerStreamHooks, LayerStream } from './layer-stream.js';
+import { type LayerStream, type LayerStreamHooks, withLayerStream } from './layer-stream.js';
 
 export interface StreamingPrompt {
   prompt: readonly number[];
@@ -13,15 +13,14 @@ export interface StreamingPrompt {
 
 /** Prompt + generated ids for each prompt, in order. Prompts of one call share a length. */
 export async function generateFolderStreaming(
-  dir: string,
+  source: string | LayerStream,
   prompts: readonly StreamingPrompt[],
   hooks: LayerStreamHooks = {},
 ): Promise<number[][]> {
   const lengths = new Set(prompts.map((p) => p.prompt.length));
   if (lengths.size > 1) throw new Error('generateFolderStreaming: prompts of different lengths');
   if (lengths.has(0)) throw new Error('generateFolderStreaming: empty prompt');
-  const stream = await LayerStream.open(dir);
-  try {
+  return withLayerStream(source, async (stream) => {
     const maxContext = stream.config.maxPositionEmbeddings;
     const V = stream.config.vocabSize;
     const rows = prompts.map((p) => ({
@@ -58,7 +57,5 @@ export async function generateFolderStreaming(
       });
     }
     return rows.map((r) => r.out);
-  } finally {
-    await stream.close();
-  }
+  });
 }

@@ -7,15 +7,19 @@
 //   ELO_FAILPOINTS="train.step=15:gate"        after step 15, write $ELO_FAILPOINT_GATE/train.step-15.reached
 //                                              and wait for train.step-15.go there (or a stop): a fault
 //                                              test breaks a server at that exact point, then lets go
+//   ELO_FAILPOINTS="eval.progress=1:block"     after the first evaluated set (or layer), a gate whose
+//                                              wait is synchronous: the thread does nothing else, as
+//                                              during a long tensor op (what an evaluation's thread
+//                                              must not do to the worker's main thread)
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 
 const FailpointSchema = z.object({
-  site: z.enum(['train.step', 'train.checkpoint']),
+  site: z.enum(['train.step', 'train.checkpoint', 'eval.progress']),
   step: z.coerce.number().int().positive(),
-  action: z.enum(['kill', 'hold', 'gate']),
+  action: z.enum(['kill', 'hold', 'gate', 'block']),
 });
 export type Failpoint = z.infer<typeof FailpointSchema>;
 
@@ -29,7 +33,7 @@ export function parseFailpoints(text: string | undefined): Failpoint[] {
     );
     if (!parsed.success)
       throw new Error(
-        `ELO_FAILPOINTS: "${entry}" is not site=step:action (sites train.step, train.checkpoint; actions kill, hold, gate)`,
+        `ELO_FAILPOINTS: "${entry}" is not site=step:action (sites train.step, train.checkpoint, eval.progress; actions kill, hold, gate, block)`,
       );
     return parsed.data;
   });
@@ -42,8 +46,9 @@ export async function trigger(
   step: number,
   shouldStop: () => boolean,
 ): Promise<void> {
+  blockAt(failpoints, site, step);
   for (const fp of failpoints) {
-    if (fp.site !== site || fp.step !== step) continue;
+    if (fp.site !== site || fp.step !== step || fp.action === 'block') continue;
     if (fp.action === 'kill') process.kill(process.pid, 'SIGKILL');
     const gate = fp.action === 'gate' ? gateFiles(site, step) : undefined;
     if (gate) writeFileSync(gate.reached, '');
@@ -51,6 +56,18 @@ export async function trigger(
     while (!shouldStop() && !(gate && existsSync(gate.go))) await sleep(20);
     // Consumed: a retried attempt that reaches the gate again waits for a new release.
     if (gate) rmSync(gate.go, { force: true });
+  }
+}
+
+/** Runs the `block` failpoints armed for `site` at `step`: gates that hold this thread whole. */
+export function blockAt(failpoints: readonly Failpoint[], site: Failpoint['site'], step: number) {
+  for (const fp of failpoints) {
+    if (fp.site !== site || fp.step !== step || fp.action !== 'block') continue;
+    const gate = gateFiles(site, step);
+    writeFileSync(gate.reached, '');
+    const tick = new Int32Array(new SharedArrayBuffer(4));
+    while (!existsSync(gate.go)) Atomics.wait(tick, 0, 0, 20);
+    rmSync(gate.go, { force: true });
   }
 }
 

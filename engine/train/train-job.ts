@@ -2,7 +2,6 @@
 // resume from the newest verified checkpoint, train, optionally save an HF folder. Runs in the
 // calling thread (runTrainJob) or in a worker thread that reports steps by message
 // (runTrainJobInWorker), so a Temporal activity's heartbeats never wait on tensor work.
-import { Worker } from 'node:worker_threads';
 import { openStore } from '../../storage/open-store.js';
 import { retryingStore, storeRetryFromEnv } from '../../storage/retrying-store.js';
 import { type BackendName, initBackend } from '../backend.js';
@@ -10,6 +9,7 @@ import { type FloatDType } from '../io/host-tensors.js';
 import { loadModelFolder, saveModelFolder } from '../io/hf-folder.js';
 import { loadPackedTokens } from '../io/token-shards.js';
 import { type RunStats, summarizeRun } from '../stats.js';
+import { runThreadJob } from '../thread-job.js';
 import { PackedDataLoader } from './data-loader.js';
 import { StoreCheckpointer } from './store-checkpointer.js';
 import { openStepSummaries } from './tensorboard.js';
@@ -126,13 +126,9 @@ export async function runTrainJob(
   }
 }
 
-/** Messages from the worker. */
-type WorkerMessage =
-  | { type: 'step'; info: StepInfo }
-  | { type: 'checkpoint'; key: string; step: number }
-  | { type: 'log'; line: string }
-  | { type: 'done'; result: TrainJobResult }
-  | { type: 'error'; name: string; message: string; stack?: string };
+/** Events from the job's thread. */
+export type TrainJobEvent =
+  { kind: 'step'; info: StepInfo } | { kind: 'checkpoint'; key: string; step: number };
 
 export interface WorkerHooks {
   onStep?: (info: StepInfo) => void;
@@ -147,34 +143,15 @@ export function runTrainJobInWorker(
   job: TrainJob,
   hooks: WorkerHooks = {},
 ): Promise<TrainJobResult> {
-  const worker = new Worker(new URL('./train-job-worker.js', import.meta.url), { workerData: job });
-  return new Promise((resolve, reject) => {
-    const onAbort = () => worker.postMessage({ type: 'stop' });
-    if (hooks.signal?.aborted) onAbort();
-    hooks.signal?.addEventListener('abort', onAbort, { once: true });
-    let settled = false;
-    const finish = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      hooks.signal?.removeEventListener('abort', onAbort);
-      void worker.terminate(); // tfjs/WASM may hold the worker's event loop open
-      f();
-    };
-    worker.on('message', (m: WorkerMessage) => {
-      if (m.type === 'step') hooks.onStep?.(m.info);
-      else if (m.type === 'checkpoint') hooks.onCheckpoint?.(m.key, m.step);
-      else if (m.type === 'log') hooks.onLog?.(m.line);
-      else if (m.type === 'done') finish(() => resolve(m.result));
-      else {
-        const err = new Error(m.message);
-        err.name = m.name;
-        if (m.stack) err.stack = m.stack;
-        finish(() => reject(err));
-      }
-    });
-    worker.on('error', (err) => finish(() => reject(err)));
-    worker.on('exit', (code) =>
-      finish(() => reject(new Error(`training worker exited with code ${code} before finishing`))),
-    );
-  });
+  return runThreadJob<TrainJobResult, TrainJobEvent>(
+    new URL('./train-job-worker.js', import.meta.url),
+    job,
+    'training',
+    {
+      onEvent: (e) =>
+        e.kind === 'step' ? hooks.onStep?.(e.info) : hooks.onCheckpoint?.(e.key, e.step),
+      ...(hooks.onLog ? { onLog: hooks.onLog } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    },
+  );
 }

@@ -13,7 +13,7 @@ import { HfModelFolder } from '../../formats/index.js';
 import type { DagSpec } from '../../pipeline/dag.js';
 import { describeRun } from '../../client/describe-run.js';
 import { MemoryBudget } from '../../workers/memory-budget.js';
-import { TOKENIZER, tinyBaseModel, tinyLanguages } from '../support/elo-fixtures.js';
+import { tinyBaseModel, tinyInputNodes } from '../support/elo-fixtures.js';
 import { PipelineHarness, runFailure } from '../support/pipeline-harness.js';
 import { uniqueName } from '../support/servers.js';
 
@@ -40,20 +40,7 @@ describe('memory-aware workers (real Temporal server)', () => {
     const spec: DagSpec = {
       name: 'memory-refusal',
       nodes: [
-        { id: 'import-base', stage: 'import-model', params: { source: model } },
-        {
-          id: 'prepare-data',
-          stage: 'prepare-data',
-          params: {
-            data: {
-              languages: await tinyLanguages(dir),
-              target: 'ko',
-              tokenizer: TOKENIZER,
-              seqLen: 32,
-              tokenBudget: 2000,
-            },
-          },
-        },
+        ...(await tinyInputNodes(dir, model)),
         {
           id: 'full-cp',
           stage: 'train',

@@ -1,7 +1,8 @@
 // Secrets never leave the process that holds them: after a run on an S3 store (the S3 secret in
-// the CLI's and the worker's environment) its history, search attributes, memo, run manifest, CLI
-// output and worker log are grepped for it; a Temporal API key and a TLS key given by flag, env
-// or Temporal profile file must not appear in the errors the CLI prints when it cannot connect with them.
+// the CLI's and the worker's environment) its history, search attributes, memo, run manifest,
+// report, CLI output and worker log are grepped for it; a Temporal API key and a TLS key given by
+// flag, env or Temporal profile file must not appear in the errors the CLI prints when it cannot connect
+// with them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -9,9 +10,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectRoot } from '../../infra/project-paths.js';
-import { historyToJson } from '../../client/history-json.js';
+import { describeRun } from '../../client/describe-run.js';
 import { openStore } from '../../storage/open-store.js';
 import { runManifestKey } from '../../pipeline/run-state.js';
+import { historyText } from '../support/history-text.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';
 import { elo } from '../support/run-elo.js';
 import { s3TestTarget, temporalAddress, uniqueName } from '../support/servers.js';
@@ -63,6 +65,7 @@ describe('secrets stay out of histories, attributes, memo, manifests, logs and e
           { id: 'hello', stage: 'demo-write-text', params: { text: 'hi' } },
           { id: 'flaky', stage: 'demo-flaky', params: { failures: 1, text: 'again' } },
           { id: 'no', stage: 'demo-reject', params: { reason: 'an error path too' } },
+          { id: 'report', stage: 'report', params: {} },
         ],
       }),
     );
@@ -74,16 +77,24 @@ describe('secrets stay out of histories, attributes, memo, manifests, logs and e
     const handle = h.client.workflow.getHandle(runName);
     const description = await handle.describe();
     const traces: Record<string, string> = {
-      'workflow history': historyToJson(await handle.fetchHistory()),
+      'workflow history': historyText(await handle.fetchHistory()),
       'search attributes': JSON.stringify(description.searchAttributes),
       memo: JSON.stringify(description.memo),
       'CLI output': cli.stdout + cli.stderr,
       'elo show': JSON.stringify(await elo('show', runName, '--json')),
       'elo history': JSON.stringify(await elo('history', runName, '--json')),
     };
-    const manifest = await openStore(storeUri).readDocument(runManifestKey(runName));
+    const store = openStore(storeUri);
+    const manifest = await store.readDocument(runManifestKey(runName));
     assert.ok(manifest, 'no run.json');
     traces['run manifest'] = manifest.toString('utf8');
+    const report = (await describeRun(h.client, runName)).nodes.find((n) => n.id === 'report');
+    const reportUri = report?.outputs['report']?.uri;
+    assert.ok(reportUri, `no report artifact (report node: ${report?.state})`);
+    for (const file of ['report.md', 'report.html']) {
+      const text = await store.readFile(store.keyOf(reportUri), file);
+      traces[`report (${file})`] = text.toString('utf8');
+    }
     worker.kill('SIGTERM');
     await once(worker, 'exit');
     traces['worker log'] = log;

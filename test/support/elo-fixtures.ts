@@ -7,6 +7,7 @@ import { tinyConfig } from '../../engine/model/config.js';
 import { LlamaModel } from '../../engine/model/llama-model.js';
 import { HfTokenizer } from '../../formats/index.js';
 import { projectRoot } from '../../infra/project-paths.js';
+import type { DagSpec } from '../../pipeline/dag.js';
 
 export const TOKENIZER = path.join(projectRoot, 'data', 'tokenizer');
 
@@ -63,4 +64,24 @@ export async function tinyLanguages(dir: string) {
       eval: { udhr: await src('ko/eval-udhr.jsonl', 1) },
     },
   };
+}
+
+/** A DAG's import-base + prepare-data nodes over the tiny model and corpora (seqLen 32). */
+export async function tinyInputNodes(dir: string, model: string): Promise<DagSpec['nodes']> {
+  return [
+    { id: 'import-base', stage: 'import-model', params: { source: model } },
+    {
+      id: 'prepare-data',
+      stage: 'prepare-data',
+      params: {
+        data: {
+          languages: await tinyLanguages(dir),
+          target: 'ko',
+          tokenizer: TOKENIZER,
+          seqLen: 32,
+          tokenBudget: 2000,
+        },
+      },
+    },
+  ];
 }

@@ -78,7 +78,9 @@ describe('memory model', () => {
     const whole = evalMemory({ ...shape, streaming: false });
     const streamed = evalMemory({ ...shape, streaming: true });
     assert.ok(whole.total > 25 * GB, `${whole.total / GB}`);
-    assert.ok(streamed.total < whole.total / 4, `${streamed.total / GB}`);
+    // Weights: embedding, head and one layer of 28; the logits terms are the same in both.
+    assert.ok(streamed.weights < whole.weights / 4, `${streamed.weights / GB}`);
+    assert.ok(streamed.total < whole.total / 3, `${streamed.total / GB}`);
     assert.equal(evalStreams(LLAMA_32_3B, 'auto'), true);
     assert.equal(evalStreams(tinyConfig(), 'auto'), false);
     assert.equal(evalStreams(tinyConfig(), 'always'), true);
