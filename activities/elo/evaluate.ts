@@ -196,14 +196,10 @@ export const evaluateActivity = implementStage(
         });
         const outs = await engine.generate(prompts);
         prompts.forEach((q, i) => {
-          samples.push({
-            model: p.label,
-            lang: q.lang,
-            prompt: tokenizer.decode(q.prompt, { skipSpecialTokens: true }),
-            completion: tokenizer.decode(outs[i]!.slice(q.prompt.length), {
-              skipSpecialTokens: true,
-            }),
+          const text = tokenizer.decodeContinuation(q.prompt, outs[i]!.slice(q.prompt.length), {
+            skipSpecialTokens: true,
           });
+          samples.push({ model: p.label, lang: q.lang, ...text });
         });
       } finally {
         engine.dispose();
