@@ -1,4 +1,5 @@
 import type { ReportData } from './report-data.js';
+import { SAMPLES_PREAMBLE, sampleNote } from './sample-notes.js';
 import { eloSpeedup, evaluationTable, timelineTable, trainingTable, type Table } from './tables.js';
 
 export interface PlotSvgs {
@@ -18,11 +19,14 @@ export function renderHtml(data: ReportData, plots: PlotSvgs): string {
     data.run.reportedAt ? `report written ${esc(data.run.reportedAt)}` : '',
   ].filter(Boolean);
   const samples = data.samples
-    .map(
-      (s) =>
+    .map((s) => {
+      const note = sampleNote(data, s.model, s.lang);
+      return (
         `<div class="sample"><div class="who">${esc(s.model)} · ${esc(s.lang)}</div>` +
-        `<pre><b>${esc(s.prompt)}</b>${esc(s.completion)}</pre></div>`,
-    )
+        (note ? `<div class="note">${esc(note)}</div>` : '') +
+        `<pre><b>${esc(s.prompt)}</b>${esc(s.completion)}</pre></div>`
+      );
+    })
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -42,7 +46,7 @@ ${htmlTable(evaluationTable(data))}
 <div class="plots"><figure>${plots.bitsPerByte}</figure></div>
 ${htmlTable(trainingTable(data))}
 <div class="plots"><figure>${plots.loss}</figure></div>
-${samples ? `<h2>Samples</h2>\n${samples}` : ''}
+${samples ? `<h2>Samples</h2>\n<p>${esc(SAMPLES_PREAMBLE)}</p>\n${samples}` : ''}
 ${data.timeline.length > 0 ? htmlTable(timelineTable(data)) : ''}
 </body></html>
 `;
