@@ -38,6 +38,7 @@ import { idealSpeedup } from './flop-model.js';
 import { backendInfo, machineInfo, versions } from './machine.js';
 import { measureOrchestration } from './orchestration.js';
 import { baseRun, eloRun, inPlaceRun, type QualityContext, type QualityRun } from './quality.js';
+import { ABLATION_LAYERS } from './quality/ablation-layers.js';
 import { prettierFormat, renderDocs } from './render-docs.js';
 import type { BenchResults, RunRecord, SpeedupRecord } from './results.js';
 import { measureScale } from './scale/scale.js';
@@ -50,17 +51,6 @@ import { measurePeer, type PeerResults } from './torch-peer.js';
 
 const SECTIONS = ['speed', 'peer', 'quality', 'engine', 'checkpoint', 'orchestration'] as const;
 type Section = (typeof SECTIONS)[number];
-
-/** λ sets of the layer-choice ablation (the paper's first+last among them). */
-export const ABLATION_LAYERS: { name: string; layers: (n: number) => number[] }[] = [
-  { name: 'first', layers: () => [0] },
-  { name: 'last', layers: (n) => [n - 1] },
-  { name: 'first+last', layers: (n) => [0, n - 1] },
-  { name: 'two middle', layers: (n) => [n / 2 - 1, n / 2] },
-  { name: 'first two', layers: () => [0, 1] },
-  { name: 'last two', layers: (n) => [n - 2, n - 1] },
-  { name: 'first+last+middle', layers: (n) => [0, n / 2, n - 1] },
-];
 
 // The AWS SDK's repeated Node-version notice would bury the bench's own lines.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
