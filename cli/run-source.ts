@@ -5,7 +5,7 @@ import path from 'node:path';
 import { stageCatalog } from '../pipeline/catalog.js';
 import { DagSpecSchema, validateDag, type DagSpec } from '../pipeline/dag.js';
 import { buildDag } from '../pipeline/elo-dag.js';
-import { loadRunConfig, RunConfigError } from '../pipeline/run-config.js';
+import { loadRunConfig, RunConfigError, type ResolvedRunConfig } from '../pipeline/run-config.js';
 import type { RunRequest } from '../pipeline/run-client.js';
 import { UsageError } from './errors.js';
 
@@ -14,6 +14,8 @@ export interface RunSource {
   dag: DagSpec;
   /** Recorded in memo and run.json, hashed into EloConfigHash. */
   config: unknown;
+  /** The run config as loaded (absent for a raw DAG spec). */
+  runConfig?: ResolvedRunConfig;
   store?: string;
   targetLanguage?: string;
   baseModel?: string;
@@ -66,6 +68,7 @@ export async function loadRunSource(file: string, name?: string): Promise<RunSou
     runName: name ?? config.name,
     dag,
     config,
+    runConfig: config,
     ...(config.store ? { store: config.store } : {}),
     targetLanguage: config.target,
     // The folder's name (or URI's last part): what `elo runs --base` filters on.

@@ -1,3 +1,4 @@
+import { coverageNote } from './coverage-note.js';
 import type { ReportData } from './report-data.js';
 import { SAMPLES_PREAMBLE, sampleNote } from './sample-notes.js';
 import { eloSpeedup, evaluationTable, timelineTable, trainingTable, type Table } from './tables.js';
@@ -26,6 +27,8 @@ export function renderMarkdown(data: ReportData, plots: PlotFiles): string {
       '',
     );
   }
+  const coverage = coverageNote(data);
+  if (coverage) out.push(coverage.unseen ? `> **${coverage.text}**` : coverage.text, '');
   out.push(markdownTable(evaluationTable(data)), '', `![bits per byte](${plots.bitsPerByte})`, '');
   out.push(markdownTable(trainingTable(data)), '', `![loss curves](${plots.loss})`, '');
   if (data.samples.length > 0) {
