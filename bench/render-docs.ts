@@ -1,6 +1,7 @@
 // docs/benchmarks.md (and its SVG plots in docs/benchmarks/) from one results file. Every figure
 // on the page comes from the results; the verdicts are computed, not written by hand.
 //   node dist/bench/render-docs.js bench/results/<file>.json
+import { keptSeedsSection } from './quality/seeds-render.js';
 import { latestScaleSection } from './scale/render-scale.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -390,6 +391,8 @@ export async function renderDocs(r: BenchResults, resultsFile: string): Promise<
 
   const scale = await latestScaleSection();
   if (scale) p(scale);
+  const seeds = await keptSeedsSection();
+  if (seeds) p(seeds);
   p(
     '## Reproduce',
     [
