@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
+import { checkpointKey, checkpointStep, newestFirst } from '../engine/train/checkpoint-keys.js';
 import type { StageDef } from '../pipeline/stage.js';
 import type { StageContext } from './stage-activity.js';
 import { trainingMetrics } from './training-metrics.js';
@@ -9,15 +10,7 @@ const ProgressSchema = z.object({
   lastCheckpoint: z.object({ uri: z.string(), step: z.number() }).optional(),
 });
 
-/** `<prefix>/step-000000042`: zero-padded so keys sort by step. */
-export function checkpointKey(prefix: string, step: number): string {
-  return `${prefix}/step-${String(step).padStart(9, '0')}`;
-}
-
-function stepOf(key: string): number | undefined {
-  const match = /\/step-(\d+)$/.exec(key);
-  return match ? Number(match[1]) : undefined;
-}
+export { checkpointKey };
 
 export interface ResumePoint<T> {
   key: string;
@@ -44,9 +37,8 @@ export async function loadNewestCheckpoint<S extends StageDef, T>(
     const key = ctx.store.keyOf(previous.data.lastCheckpoint.uri);
     candidates.set(key, { step: previous.data.lastCheckpoint.step, source: 'heartbeat' });
   }
-  for (const key of await ctx.store.list(prefix)) {
-    const step = stepOf(key);
-    if (step !== undefined && !candidates.has(key)) candidates.set(key, { step, source: 'store' });
+  for (const key of newestFirst(await ctx.store.list(prefix))) {
+    if (!candidates.has(key)) candidates.set(key, { step: checkpointStep(key)!, source: 'store' });
   }
   const ordered = [...candidates].sort(([, a], [, b]) => b.step - a.step);
   for (const [key, { step, source }] of ordered) {

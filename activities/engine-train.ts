@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { engineTrain } from '../pipeline/stages/engine-train.js';
+import { producerOf } from '../storage/manifest.js';
+import { withScratch } from '../storage/scratch.js';
 import { trainingHooks } from './durable-training.js';
 import { implementStage } from './stage-activity.js';
 
@@ -13,8 +13,7 @@ import { implementStage } from './stage-activity.js';
 export const trainWithEngine = implementStage(engineTrain, async (ctx) => {
   const { runTrainJobInWorker } = await import('../engine/train/train-job.js');
   const p = ctx.params;
-  const work = await mkdtemp(path.join(os.tmpdir(), 'elo-train-'));
-  try {
+  return withScratch(async (work) => {
     const modelDir = path.join(work, 'model');
     const shardsDir = path.join(work, 'shards');
     await ctx.store.fetchFolder(ctx.store.keyOf(ctx.inputs.model.uri), modelDir);
@@ -54,7 +53,7 @@ export const trainWithEngine = implementStage(engineTrain, async (ctx) => {
     );
     hooks.rethrowIfStopped(result);
     const model = await ctx.store.commitFolder(ctx.artifactKey('model'), outputDir, {
-      producer: `${ctx.stage.name}@${ctx.stage.version}`,
+      producer: producerOf(ctx.stage),
       meta: { steps: result.step, tokens: result.tokens },
     });
     return {
@@ -66,7 +65,5 @@ export const trainWithEngine = implementStage(engineTrain, async (ctx) => {
         ...(result.lastLoss !== null ? { loss: result.lastLoss } : {}),
       },
     };
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  }, 'elo-train-');
 });

@@ -194,7 +194,8 @@ function outputTag(input: StageActivityInput): string {
   return input.cacheKey?.slice(0, 16) ?? `run-${input.run.workflowRunId.slice(0, 8)}`;
 }
 
-function parseOrFail(
+/** `value` parsed by `schema`, or a non-retryable failure naming every bad field. */
+export function parseOrFail(
   schema: z.ZodType,
   value: unknown,
   what: string,

@@ -3,7 +3,7 @@
 // and renamed, so an interrupted build never leaves a half folder that looks finished.
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { canonicalJson, sha256Hex } from '../formats/index.js';
+import { sha256Json } from '../formats/sha256.js';
 import { toolsDir } from '../infra/project-paths.js';
 
 export const BENCH_CACHE_DIR = path.join(toolsDir, 'bench');
@@ -14,10 +14,7 @@ export async function cachedFolder(
   recipe: unknown,
   build: (dir: string) => Promise<void>,
 ): Promise<{ dir: string; cached: boolean }> {
-  const dir = path.join(
-    BENCH_CACHE_DIR,
-    `${name}-${sha256Hex(canonicalJson(recipe)).slice(0, 12)}`,
-  );
+  const dir = path.join(BENCH_CACHE_DIR, `${name}-${sha256Json(recipe).slice(0, 12)}`);
   if (await stat(dir).catch(() => null)) return { dir, cached: true };
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });

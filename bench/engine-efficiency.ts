@@ -14,13 +14,21 @@ const run = promisify(execFile);
 
 export interface MatMulRate {
   shape: string;
+  /** When in the bench run it was measured (the machine's load drifts). */
+  at: 'start' | 'end';
   flops: number;
   /** FLOP/s over the repetitions (best = max). */
   rate: Summary;
 }
 
 /** Plain 2-D matMul [m,k]·[k,n] on the active backend. */
-export function backendMatMulRate(m: number, k: number, n: number, reps: number): MatMulRate {
+export function backendMatMulRate(
+  m: number,
+  k: number,
+  n: number,
+  reps: number,
+  at: MatMulRate['at'],
+): MatMulRate {
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal([k, n]);
   const once = () => tf.tidy(() => void tf.matMul(a, b).dataSync());
@@ -33,7 +41,7 @@ export function backendMatMulRate(m: number, k: number, n: number, reps: number)
     rates.push(flops / ((performance.now() - t0) / 1000));
   }
   tf.dispose([a, b]);
-  return { shape: `[${m},${k}]·[${k},${n}]`, flops, rate: summarize(rates) };
+  return { shape: `[${m},${k}]·[${k},${n}]`, at, flops, rate: summarize(rates) };
 }
 
 export interface BlasRate {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { activeBackend } from '../engine/backend.js';
 import { projectRoot } from '../infra/project-paths.js';
 import { TOOL_VERSIONS } from '../infra/tool-versions.js';
-import { codeVersion } from '../pipeline/code-version.js';
+import { codeVersion } from '../client/code-version.js';
 
 export interface MachineInfo {
   hostname: string;

@@ -15,9 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { runTrainJob, runTrainJobInWorker, type TrainJob } from '../engine/train/train-job.js';
 import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
-import { startRun } from '../pipeline/run-client.js';
+import { startRun } from '../client/run-client.js';
 import { openStore } from '../storage/open-store.js';
 import { secondHalfMean, summarize, type Summary } from './summary.js';
+import { SEARCH_ATTRIBUTES } from '../pipeline/search-attributes.js';
 
 export type BenchJob = Omit<TrainJob, 'checkpoints'>;
 
@@ -66,6 +67,7 @@ export async function measureOrchestration(
   const queues = { cpu: `bench-cpu-${hex()}`, gpu: `bench-gpu-${hex()}` };
   let t0 = performance.now();
   const server = await startTemporalDevServer({
+    searchAttributes: SEARCH_ATTRIBUTES,
     dbFile: path.join(scratch, 'temporal.db'),
     ui: false,
     log,

@@ -43,6 +43,8 @@ export interface QualityRun {
   trainMs: number;
   finalLoss: number | null;
   bpb: Bpb;
+  /** ELO only: the switch that unfreezes embeddings (and the tied head) was on. */
+  trainEmbeddings?: boolean;
   /** ELO only: after layer alignment. */
   aligned?: { steps: number; wallMs: number; finalLoss: number | null; bpb: Bpb };
 }
@@ -165,6 +167,7 @@ export async function eloRun(
     const run: QualityRun = {
       label,
       method: 'elo',
+      ...(emb ? { trainEmbeddings: true } : {}),
       layers: plan.layers,
       steps,
       tokens: r.tokens,

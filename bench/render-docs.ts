@@ -1,418 +1,67 @@
-// docs/benchmarks.md (and its SVG plots in docs/benchmarks/) from one results file. Every figure
-// on the page comes from the results; the verdicts are computed, not written by hand.
+// Fills the generated tables and plots of docs/benchmarks.md from one results file. The page
+// itself (headings, prose, how to read each table) is written by hand; each table sits between
+// `<!-- table:NAME -->` and `<!-- /table:NAME -->` and is replaced whole. A marker the page
+// names but the results cannot fill, or a table the page lacks, is an error: the two stay in step.
 //   node dist/bench/render-docs.js bench/results/<file>.json
-import { keptSeedsSection } from './quality/seeds-render.js';
-import { latestScaleSection } from './scale/render-scale.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../infra/project-paths.js';
 import { renderSvg } from '../reports/plots.js';
 import { ablationSpec, engineSpec, qualitySpec, speedSpec } from './bench-plots.js';
-import type { QualityRun } from './quality.js';
-import type { BenchResults, RunRecord } from './results.js';
-import type { Summary } from './summary.js';
-import { allowedRegression, judgeTargets, targetInputOf, type TargetResult } from './targets.js';
+import { benchTables } from './doc-tables.js';
+import { judgeEngineTargets } from './engine-targets.js';
+import type { BenchResults } from './results.js';
+import { latestScaleSection, withScaleSection } from './scale/render-scale.js';
+import { judgeTargets, targetInputOf } from './targets.js';
 
-/** The paper's claims (ELO: Efficient Layer-specific Optimization), as the project states them. */
-export const PAPER = { speedup: 6.46, targetGain: 0.062 };
+export const BENCH_DOC = path.join(projectRoot, 'docs', 'benchmarks.md');
 
-const fx = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
-const pct = (x: number, d = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : 'n/a');
-const mb = (x: number | null) => (x === null ? 'n/a' : (x / 2 ** 20).toFixed(0));
-const g = (x: number) => fx(x / 1e9, 1);
-const ms = (s: Summary) => `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`;
-const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(3)}` : 'n/a');
-const verdict = (t: Pick<TargetResult, 'met' | 'unresolved'>) =>
-  t.unresolved
-    ? '**not resolved** (inside the run-to-run spread)'
-    : t.met === null
-      ? 'not measured'
-      : t.met
-        ? '**met**'
-        : '**missed**';
+const MARKER = /<!-- table:([a-z0-9-]+) -->[\s\S]*?<!-- \/table:\1 -->/g;
 
-function table(head: string[], rows: (string | number)[][], align?: string): string {
-  const a = align ?? head.map((_, i) => (i === 0 ? 'l' : 'r')).join('');
-  const sep = [...a].map((c) => (c === 'r' ? '---:' : '---'));
-  return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+/** The page with every table marker filled; throws naming any marker and table out of step. */
+export function fillTables(doc: string, tables: Record<string, string>): string {
+  const seen = new Set<string>();
+  const filled = doc.replace(MARKER, (_, name: string) => {
+    const table = tables[name];
+    if (table === undefined) throw new Error(`docs/benchmarks.md: no table named "${name}"`);
+    seen.add(name);
+    return `<!-- table:${name} -->\n\n${table}\n\n<!-- /table:${name} -->`;
+  });
+  const missing = Object.keys(tables).filter((n) => !seen.has(n));
+  if (missing.length)
+    throw new Error(`docs/benchmarks.md has no marker for: ${missing.join(', ')}`);
+  return filled;
 }
 
 export async function renderDocs(r: BenchResults, resultsFile: string): Promise<string[]> {
-  const docsDir = path.join(projectRoot, 'docs');
-  const plotDir = path.join(docsDir, 'benchmarks');
+  const plotDir = path.join(projectRoot, 'docs', 'benchmarks');
   await mkdir(plotDir, { recursive: true });
-  const written: string[] = [];
-  const plot = async (name: string, spec: Parameters<typeof renderSvg>[0]) => {
+  const written = ['docs/benchmarks.md'];
+  const plots: [string, Parameters<typeof renderSvg>[0] | null][] = [
+    ['speed.svg', r.runs.length ? speedSpec(r) : null],
+    ['quality.svg', r.quality ? qualitySpec(r) : null],
+    ['ablation.svg', r.quality && r.ablation.length ? ablationSpec(r, r.quality.target) : null],
+    ['engine.svg', r.engine ? engineSpec(r) : null],
+  ];
+  for (const [name, spec] of plots) {
+    if (!spec) continue;
     await writeFile(path.join(plotDir, name), await renderSvg(spec));
     written.push(`docs/benchmarks/${name}`);
-    return `![${name}](benchmarks/${name})`;
-  };
-  const out: string[] = [];
-  // Paragraphs and tables, each followed by a blank line.
-  const p = (...blocks: string[]) => blocks.forEach((b) => out.push(b, ''));
-  const q = r.quality;
-  const t = q?.target ?? 'ko';
-  const s = q?.source ?? 'en';
-
-  p(
-    '# Benchmarks',
-    `_Generated by \`${r.command}\` (${r.mode} mode) into [\`${resultsFile}\`](../${resultsFile}) and this page; ` +
-      'do not edit by hand. Every figure here is measured by that run or computed from measured figures._',
-  );
-  if (r.mode === 'quick')
-    p(
-      '> **Quick mode**: few steps and repetitions, and small evaluation sets; the numbers only show that every part runs. `npm run bench -- --full` gives the reported ones.',
-    );
-
-  // Verdicts first: the paper's claims and the project's targets.
-  p('## Verdict');
-  const sp = r.speedup;
-  const wc = q?.equalWallClock.runs;
-  const fullWc = wc?.[0];
-  const claims: string[][] = [];
-  if (sp) {
-    claims.push([
-      `up to ${PAPER.speedup}x faster training`,
-      `ELO {first,last} vs full CP: ${fx(sp.measured)}x measured on the ${sp.model} model (FLOP-model ideal ${fx(sp.ideal)}x)` +
-        (sp.byModel.demo
-          ? `; ${fx(sp.byModel.demo.measured)}x on the demo model (ideal ${fx(sp.byModel.demo.ideal)}x)`
-          : ''),
-      sp.measured >= PAPER.speedup
-        ? 'reached'
-        : `not reached here: with 2 of ${r.models.llmLike.config.numHiddenLayers} layers kept the FLOP model's ideal is ${fx(sp.ideal)}x (the paper's models are deeper)`,
-    ]);
   }
-  // Every ELO variant (embeddings frozen as in the paper's default, and unfrozen) is judged.
-  for (const eloWc of wc?.slice(2) ?? []) {
-    if (!q || !fullWc || !eloWc.aligned) continue;
-    const name = eloWc.label;
-    const gain = (fullWc.bpb[t]! - eloWc.aligned.bpb[t]!) / fullWc.bpb[t]!;
-    claims.push([
-      `up to +${pct(PAPER.targetGain)} on target-language benchmarks`,
-      `${t} bits per byte, ${name} + alignment vs full CP at equal wall-clock: ${gain >= 0 ? 'better' : 'worse'} by ${pct(Math.abs(gain))} (${fx(eloWc.aligned.bpb[t]!, 3)} vs ${fx(fullWc.bpb[t]!, 3)}); a held-out likelihood, not the paper's task benchmarks`,
-      gain > 0 ? 'same direction' : 'not reproduced',
-    ]);
-    const eReg = eloWc.aligned.bpb[s]! - q.base.bpb[s]!;
-    const fReg = fullWc.bpb[s]! - q.base.bpb[s]!;
-    claims.push([
-      'English preserved',
-      `${s} bits per byte vs base: ${name} + alignment ${signed(eReg)}, full CP ${signed(fReg)} (base ${fx(q.base.bpb[s]!, 3)})`,
-      eReg <= 0.01 * q.base.bpb[s]!
-        ? 'preserved (within 1% of base)'
-        : eReg < fReg
-          ? 'less regression than full CP, not preserved'
-          : 'not preserved',
-    ]);
-  }
-  p(
-    "Paper claims, at this machine's scale:",
-    table(['claim', 'measured here', 'verdict'], claims, 'lll'),
-  );
-  p(
-    'Project targets:',
-    table(
-      ['target', 'measured', 'verdict'],
-      judgeTargets(targetInputOf(r)).map((x) => [x.target, x.measured, verdict(x)]),
-      'lll',
-    ),
-  );
-  const why = whyMissed(r);
-  if (why.length)
-    p(
-      "Why targets are missed or not resolved (from this run's measurements):",
-      ...why.map((w) => `- ${w}`),
-    );
-  if (r.errors.length)
-    p(
-      '**Sections that failed in this run:**',
-      ...r.errors.map((e) => `- ${e.section}: \`${e.message}\``),
-    );
-
-  // Setup.
-  p('## Setup');
-  const m = r.machine;
-  p(
-    table(
-      ['', ''],
-      [
-        [
-          'machine',
-          `${m.cpuModel}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(0)} GiB, ${m.os}`,
-        ],
-        [
-          'load average (1/5/15 min)',
-          `start ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' / ')}; end ${m.loadAverage.end?.map((x) => x.toFixed(2)).join(' / ') ?? 'n/a'}`,
-        ],
-        [
-          'backend',
-          `${r.backend.name}${r.backend.threads ? `, ${r.backend.threads} thread` : ''} (skipped: ${r.backend.skipped.join(', ') || 'none'})`,
-        ],
-        [
-          'versions',
-          Object.entries(r.versions)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', '),
-        ],
-        [
-          'run',
-          `${r.startedAt} – ${r.endedAt} (${(r.durationS / 60).toFixed(1)} min), ${r.repetitions} repetitions x ${r.stepsPerRepetition.demo} (demo) / ${r.stepsPerRepetition.llmLike} (llm-like) steps`,
-        ],
-        ...(['demo', 'llmLike'] as const).map((k) => {
-          const x = r.models[k];
-          return [
-            `model: ${x.name}`,
-            `${Object.entries(x.config)
-              .map(([a, b]) => `${a} ${b}`)
-              .join(
-                ', ',
-              )}; ${(x.parameters / 1e6).toFixed(2)}M parameters; batch ${x.batchSize} x ${x.seqLen} tokens; LM head ${pct(x.headShareOfForwardFlops)} of forward FLOPs`,
-          ];
-        }),
-        ['base model (quality, orchestration)', r.data.base.source],
-        [
-          'continual-pretraining data',
-          `${Object.entries(r.data.continualPretraining.mix)
-            .map(([l, x]) => `${l} ${pct(x, 0)}`)
-            .join(
-              ', ',
-            )}; ${r.data.continualPretraining.trainTokens} tokens (dataprep over data/corpora)`,
-        ],
-        [
-          'processes',
-          r.mode === 'full'
-            ? 'the quality section runs in a second process next to the speed and engine sections (speed ratios are interleaved within one process, so load falls on every method alike); checkpoint throughput and orchestration run after it, alone'
-            : 'one process',
-        ],
-        [
-          'held-out eval',
-          r.data.eval
-            .map(
-              (e) =>
-                `${e.lang}/${e.set}: ${e.documents} documents, ${e.tokens} tokens, ${e.bytes} bytes`,
-            )
-            .join('; '),
-        ],
-      ],
-      'll',
-    ),
-  );
-
-  // 1. Speed and memory.
-  p(
-    '## 1. Training speed and memory',
-    "Step time = median over repetitions of each repetition's mean step (min–max in brackets). All methods of a model are timed in one process with repetitions interleaved (one of each method per round), so load from other jobs falls on all of them alike. Peak tensor memory and RSS come from a fresh child process per method (one training step). GFLOP per step is the FLOP model (`engine/flops.ts`): forward of the computed layers + head, backward only where gradients are needed.",
-  );
-  for (const k of ['demo', 'llmLike'] as const) {
-    const rows = r.runs.filter((x) => x.model === k);
-    if (!rows.length) continue;
-    p(`### ${r.models[k].name}`, speedTable(rows));
-    const b = r.speedup?.byModel[k];
-    if (b) {
-      p(
-        table(
-          ['vs full CP', 'measured speedup (range)', 'FLOP-model ideal', 'measured / ideal'],
-          [
-            [
-              'ELO {first,last}',
-              `${fx(b.measured)}x (${fx(b.low)}–${fx(b.high)})`,
-              `${fx(b.ideal)}x`,
-              pct(b.ofIdeal),
-            ],
-            [
-              'freeze-tune {first,last}',
-              `${fx(b.freezeTune.measured)}x (${fx(b.freezeTune.low)}–${fx(b.freezeTune.high)})`,
-              `${fx(b.freezeTune.ideal)}x`,
-              pct(b.freezeTune.ofIdeal),
-            ],
-          ],
-        ),
-      );
-      const full = rows.find((x) => x.method === 'full');
-      const elo = rows.find((x) => x.method === 'elo' && x.layers.length === 2);
-      if (full && elo && r.engine) p(stepBudget(full, elo, r.engine.matmulFlops));
-    }
-  }
-  if (r.runs.length) p(await plot('speed.svg', speedSpec(r)));
-  if (r.peer) p(...peerSection(r.peer, r.backend.name));
-
-  // 2. Quality.
-  if (q) {
-    p(
-      '## 2. Quality',
-      `Continual pretraining of the base model towards ${t} (mix above), then bits per byte on held-out text (the Debian installation guide, another domain than the training text). ELO runs the project's flow: detach → train the small model → save → reintegrate → (alignment: ${q.alignSteps} steps of full fine-tuning of the merged model on a small balanced set, ${q.source}:${q.target} = 1:1 from the same sources and split, as the pipeline's \`prepare-align-data\` makes it). \`+emb\` is the same ELO with the embeddings (and so the tied LM head) unfrozen, the switch DESIGN.md names; without it they stay frozen, the paper's default. Equal tokens: ${q.steps} steps x ${q.tokensPerStep} tokens for every method. Equal wall-clock: full CP's wall time (${fx(q.equalWallClock.budgetMs / 1000, 1)} s) is the budget; ELO's step count is fitted so that its detach/train/reintegrate plus alignment take the same time, using its measured time per step at equal tokens.`,
-    );
-    p('### Equal token budget', qualityTable(q.base, q.equalTokens, t, s));
-    const used = q.equalWallClock.runs
-      .slice(1)
-      .map((x) => `${x.label} ${fx((x.wallMs + (x.aligned?.wallMs ?? 0)) / 1000, 1)} s`);
-    p(
-      '### Equal wall-clock budget',
-      `Step counts are fitted before each run from the equal-token runs' measured speed, so the time actually used follows the machine's load: of the ${fx(q.equalWallClock.budgetMs / 1000, 1)} s budget, ${used.join(', ')} (alignment included).`,
-      qualityTable(q.base, q.equalWallClock.runs, t, s),
-    );
-    p(await plot('quality.svg', qualitySpec(r)));
-  }
-
-  // 3. Ablation.
-  if (r.ablation.length) {
-    p(
-      '## 3. Layer choice (ELO λ)',
-      `Demo model; speed from section 1, quality after ${q?.steps ?? 'n/a'} ELO steps at equal tokens, reintegrated, before alignment.`,
-      table(
-        [
-          'λ',
-          'layers',
-          'step ms (range)',
-          'speedup vs full',
-          'ideal',
-          `${t} bpb`,
-          `${s} bpb`,
-          'final train loss',
-        ],
-        r.ablation.map((a) => [
-          a.label,
-          `{${a.layers.join(',')}}`,
-          a.stepMs.n ? ms(a.stepMs) : 'n/a',
-          `${fx(a.speedupVsFull)}x`,
-          `${fx(a.idealSpeedupVsFull)}x`,
-          fx(a.bpb[t] ?? NaN, 3),
-          fx(a.bpb[s] ?? NaN, 3),
-          fx(a.finalLoss ?? NaN, 3),
-        ]),
-      ),
-    );
-    const ranked = r.ablation
-      .filter((a) => a.bpb[t] !== undefined)
-      .sort((a, b) => a.bpb[t]! - b.bpb[t]!);
-    if (ranked.length > 1)
-      p(
-        `Best ${t} bits per byte: **${ranked[0]!.label}**; first+last ranks ${ranked.findIndex((a) => a.label === 'first+last') + 1} of ${ranked.length}.`,
-      );
-    if (q) p(await plot('ablation.svg', ablationSpec(r, t)));
-  }
-
-  // 4. Engine efficiency.
-  if (r.engine) {
-    const e = r.engine;
-    p(
-      '## 4. Engine efficiency',
-      table(
-        ['rate', 'GFLOP/s', 'share of backend matMul', 'share of BLAS 1 thread'],
-        [
-          [
-            'training, full CP, ' +
-              (r.runs.find((x) => x.model === 'llmLike')
-                ? r.models.llmLike.name
-                : r.models.demo.name),
-            g(e.trainFlops),
-            pct(e.trainFlops / e.matmulFlops),
-            e.blasFlopsOneThread ? pct(e.trainFlops / e.blasFlopsOneThread) : 'n/a',
-          ],
-          ...e.matmul.map((x, i) => [
-            `backend plain matMul ${x.shape}, run ${i < e.matmul.length / 2 ? 'start' : 'end'} (median; best)`,
-            `${g(x.rate.median)}; ${g(x.rate.max)}`,
-            '',
-            '',
-          ]),
-          ['numpy BLAS, 1 thread', e.blasFlopsOneThread ? g(e.blasFlopsOneThread) : 'n/a', '', ''],
-          ['numpy BLAS, all threads', e.blasFlops ? g(e.blasFlops) : 'n/a', '', ''],
-        ],
-      ),
-      e.blas.available
-        ? `BLAS: ${e.blas.python}, numpy ${e.blas.numpy}, n=${e.blas.n} float32; threadpoolctl: ${e.blas.kernel?.map((k) => `${k.internalApi} ${k.version ?? ''} kernel ${k.architecture ?? '?'} (${k.threadingLayer ?? '?'}, ${k.numThreads} threads)`).join('; ')}. Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.`
-        : `BLAS: not measured (${e.blas.reason ?? 'unknown'}).`,
-      'The backend matMul is measured at the start and the end of the run (the machine\'s load drifts); "best" is the fastest repetition. WASM runs one thread under Node (docs/engine.md), so BLAS on one thread is the fair ceiling for this backend; all threads is the machine\'s.',
-    );
-    p(await plot('engine.svg', engineSpec(r)));
-  }
-
-  // 5. Orchestration.
-  const o = r.overhead.orchestrationDetail;
-  if (o || r.overhead.checkpointMBps.file || r.overhead.checkpointMBps.s3)
-    p('## 5. Orchestration and checkpoints');
-  if (o) {
-    p(
-      `${o.job.label} of the demo base model, ${o.job.steps} steps of ${o.job.tokensPerStep} tokens, real data, a checkpoint to the store (file://) every ${o.job.checkpointEvery} steps. The pipeline runs the project's stages — \`use-artifact\` for the base model and the token shards (committed to the store once), then \`engine-train\` (fetches both with sha256 checks, runs the engine's TrainJob in a worker thread, commits the trained model) — through a real Temporal dev server and a real worker process (\`workers/run-role.js all\`). The direct runs call the engine's \`runTrainJob\` in the bench process on the local folders and write the trained model too. Wall time client side (\`startRun\` to the result for the pipeline); one warm-up round discarded; medians of the rest (min–max), rounds interleaved.`,
-      table(
-        ['', 'wall ms', 'vs direct'],
-        [
-          ['engine called directly (final checkpoint only)', ms(o.directMs), ''],
-          [
-            `engine called directly, checkpoint every ${o.job.checkpointEvery} steps`,
-            ms(o.directCheckpointMs),
-            signedPct(o.checkpointOverhead),
-          ],
-          [
-            'the same in a worker thread (runTrainJobInWorker)',
-            ms(o.workerThreadMs),
-            signedPct(o.workerThreadMs.median / o.directMs.median - 1),
-          ],
-          [
-            'through the pipeline (server, workflow, worker process, input copies, thread, output commit)',
-            ms(o.pipelineMs),
-            signedPct(o.overhead),
-          ],
-        ],
-      ),
-      `Orchestration overhead (pipeline vs the engine called directly): **${signedPct(o.overhead)}**. Step by step: checkpoints every ${o.job.checkpointEvery} steps ${signedPct(o.checkpointOverhead)}, then the worker thread ${signedPct(o.workerThreadOverhead)}, then the pipeline itself (Temporal, the stage's input copies and output commit) ${signedPct(o.temporalOverhead)} (each relative to the step before). Not counted: starting the dev server (${fx(o.serverStartMs / 1000, 1)} s) and the worker process (${fx(o.workerStartMs / 1000, 1)} s), once per deployment.`,
-      `Steady state vs per-run cost: a training step in the second half of the run in a worker thread (as the stage runs it) took ${fx(o.perStep.threadMs.median, 0)} ms against ${fx(o.perStep.directMs.median, 0)} ms in the calling thread (${signedPct(o.perStep.overhead)}); outside the steps the pipeline run spent ${fx(o.fixedMs.pipeline / 1000, 1)} s against ${fx(o.fixedMs.direct / 1000, 1)} s direct (copies of the inputs out of the store, thread start with its own backend initialisation and WASM compilation, model and data loading, the slower first steps of fresh kernels, the output commit, scheduling). ` +
-        (o.stepsFor5Percent === null
-          ? 'The per-step overhead alone is above 5%, so no run length brings the total under 5%.'
-          : `At these figures the whole-run overhead falls to 5% from about ${o.stepsFor5Percent} steps.`) +
-        (o.temporalOverhead < 0 ||
-        o.workerThreadOverhead < 0 ||
-        o.fixedMs.pipeline < o.fixedMs.direct
-          ? ' A negative part (a run that got faster by going through more machinery) means that part is smaller than this machine’s run-to-run spread (the min–max ranges above): this run does not resolve it.'
-          : ''),
-    );
-  }
-  const c = r.overhead.checkpointDetail;
-  if (c.file || c.s3) {
-    p(
-      `Checkpoint throughput: the engine's \`StoreCheckpointer\` saving and restoring a full training state (weights + AdamW moments) of the ${c.model} model, ${mb((c.file ?? c.s3)!.bytes)} MiB, through the artifact store (files first, manifest last; restore verifies every sha256). S3 is versitygw started by infra/ on loopback.`,
-      table(
-        ['store', 'save MB/s (range)', 'restore MB/s (range)'],
-        (['file', 's3'] as const).map((k) => {
-          const x = c[k];
-          return [
-            k === 'file' ? 'file://' : 's3:// (versitygw)',
-            x
-              ? `${fx(x.saveMBps.median, 0)} (${fx(x.saveMBps.min, 0)}–${fx(x.saveMBps.max, 0)})`
-              : 'n/a',
-            x
-              ? `${fx(x.restoreMBps.median, 0)} (${fx(x.restoreMBps.min, 0)}–${fx(x.restoreMBps.max, 0)})`
-              : 'n/a',
-          ];
-        }),
-      ),
-    );
-  }
-
-  const scale = await latestScaleSection();
-  if (scale) p(scale);
-  const seeds = await keptSeedsSection();
-  if (seeds) p(seeds);
-  p(
-    '## Reproduce',
-    [
-      '```',
-      'npm ci',
-      'npm run bench             # quick mode: checks every part (minutes once the caches exist)',
-      'npm run bench -- --full   # the reported numbers (tens of minutes on 2 shared cores)',
-      'npm run bench -- --only speed,peer,engine   # sections: speed, peer, quality, engine, checkpoint, orchestration',
-      'npm run bench -- --only scale               # 1B and 3B shapes through the stages (section 6; its own results file)',
-      'node dist/bench/render-docs.js bench/results/<file>.json   # re-judge the targets in the file and re-render this page',
-      '```',
-    ].join('\n'),
-    'First runs build caches under `.tools/`: the prepared token shards (`.tools/bench/`), a Python venv with numpy + threadpoolctl (`.tools/bench-py/`), and the Temporal CLI and versitygw (infra/).',
-  );
-  await writeFile(
-    path.join(docsDir, 'benchmarks.md'),
-    await prettierFormat(out.join('\n'), 'markdown'),
-  );
-  written.unshift('docs/benchmarks.md');
+  await writeFile(BENCH_DOC, await renderPage(await readFile(BENCH_DOC, 'utf8'), r, resultsFile));
   return written;
+}
+
+/** The page with its tables filled from r and its scale tables from the newest scale results. */
+export async function renderPage(
+  doc: string,
+  r: BenchResults,
+  resultsFile: string,
+): Promise<string> {
+  const filled = fillTables(doc, benchTables(r, resultsFile));
+  const scale = await latestScaleSection();
+  return prettierFormat(scale ? withScaleSection(filled, scale) : filled, 'markdown');
 }
 
 /** Generated files pass the repository's format check as they are written. */
@@ -422,184 +71,12 @@ export async function prettierFormat(text: string, parser: 'markdown' | 'json'):
   return prettier.format(text, { ...options, parser });
 }
 
-/** Where a step's time goes, against what its matMul FLOPs need at the run's best rate. */
-function stepBudget(full: RunRecord, elo: RunRecord, rate: number): string {
-  const need = (x: RunRecord) => (x.flopsPerStep.total / rate) * 1000;
-  const line = (x: RunRecord, name: string) =>
-    `${name} ${x.stepMs.median.toFixed(0)} ms, of which matMul FLOPs at ${g(rate)} GFLOP/s need ${need(x).toFixed(0)} ms and the optimizer takes ${x.phasesMs.optimizer.toFixed(0)} ms`;
-  const ratio = full.stepMs.median / elo.stepMs.median / (need(full) / need(elo));
-  return (
-    `Step budget: ${line(full, 'full CP')}; ${line(elo, 'ELO')}. ` +
-    (ratio >= 1
-      ? "The measured speedup is at or above the FLOP model's because full CP also pays costs the model leaves out, which ELO mostly avoids (the optimizer over every parameter, the embedding gradient)."
-      : "The measured speedup is below the FLOP model's because costs the model leaves out (the vocabulary-wide softmax and its backward, embedding lookup, per-step setup, and matMuls at these shapes running below the best rate) do not shrink with the number of layers and weigh more in the short ELO step.")
-  );
-}
-
-function signedPct(x: number): string {
-  return Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : 'n/a';
-}
-
-function speedTable(rows: RunRecord[]): string {
-  return table(
-    [
-      'method',
-      'trainable params',
-      'computed params',
-      'step ms (range)',
-      'tokens/s',
-      'fwd / bwd / opt ms',
-      'GFLOP/step',
-      'GFLOP/s',
-      'peak tensors MiB',
-      'RSS MiB',
-    ],
-    rows.map((x) => [
-      x.label,
-      (x.params.trainable / 1e6).toFixed(2) + 'M',
-      (x.params.computed / 1e6).toFixed(2) + 'M',
-      ms(x.stepMs),
-      x.tokensPerSec.toFixed(0),
-      `${x.phasesMs.forward.toFixed(0)} / ${x.phasesMs.backward.toFixed(0)} / ${x.phasesMs.optimizer.toFixed(0)}`,
-      fx(x.flopsPerStep.total / 1e9),
-      fx(x.achievedFlopsPerSec / 1e9, 1),
-      mb(x.peakTensorBytes),
-      mb(x.rssBytes),
-    ]),
-    'lrrrrrrrrr',
-  );
-}
-
-function qualityTable(base: QualityRun, runs: QualityRun[], t: string, s: string): string {
-  const rows: (string | number)[][] = [
-    ['base', '0', '0', '', fx(base.bpb[t]!, 3), fx(base.bpb[s]!, 3), '', ''],
-  ];
-  for (const x of runs) {
-    const d = (b: Record<string, number>, l: string) => signed(b[l]! - base.bpb[l]!);
-    rows.push([
-      x.label,
-      String(x.steps),
-      String(x.tokens),
-      fx(x.wallMs / 1000, 1),
-      fx(x.bpb[t]!, 3),
-      fx(x.bpb[s]!, 3),
-      d(x.bpb, t),
-      d(x.bpb, s),
-    ]);
-    if (x.aligned) {
-      const a = x.aligned;
-      rows.push([
-        `${x.label} + alignment`,
-        `+${a.steps}`,
-        '',
-        `+${fx(a.wallMs / 1000, 1)}`,
-        fx(a.bpb[t]!, 3),
-        fx(a.bpb[s]!, 3),
-        d(a.bpb, t),
-        d(a.bpb, s),
-      ]);
-    }
-  }
-  return table(
-    [
-      'model',
-      'steps',
-      'tokens',
-      'wall s',
-      `${t} bpb`,
-      `${s} bpb`,
-      `Δ${t} vs base`,
-      `Δ${s} vs base`,
-    ],
-    rows,
-  );
-}
-
-/** One measured reason per missed target. */
-export function whyMissed(r: BenchResults): string[] {
-  const out: string[] = [];
-  const missed = new Set(
-    judgeTargets(targetInputOf(r))
-      .filter((x) => x.met === false || x.unresolved)
-      .map((x) => x.id),
-  );
-  if (missed.has('speedup-vs-ideal') && r.speedup) {
-    const key = r.speedup.byModel.llmLike ? 'llmLike' : 'demo';
-    const sp = r.speedup;
-    if (sp.low / sp.ideal < 0.9 && sp.high / sp.ideal > 0.9) {
-      out.push(
-        `ELO speedup: ${pct(sp.ofIdeal)} of the ideal against a 90% target, with the repetitions' extremes at ${pct(sp.low / sp.ideal)}–${pct(sp.high / sp.ideal)} of it on this shared machine: the miss is inside the run-to-run spread, so this run alone cannot tell it from noise.`,
-      );
-    }
-    const full = r.runs.find((x) => x.model === key && x.method === 'full');
-    const elo = r.runs.find((x) => x.model === key && x.method === 'elo' && x.layers.length === 2);
-    if (full && elo && r.engine) {
-      const rate = r.engine.matmulFlops;
-      const pred = (x: RunRecord) => (x.flopsPerStep.total / rate) * 1000;
-      const rest = (x: RunRecord) => x.stepMs.median - pred(x);
-      out.push(
-        `ELO speedup (${r.models[key].name}): at the run's best matMul rate (${g(rate)} GFLOP/s) the FLOP model predicts ${pred(full).toFixed(0)} ms for a full CP step and ${pred(elo).toFixed(0)} ms for an ELO step; measured ${full.stepMs.median.toFixed(0)} and ${elo.stepMs.median.toFixed(0)} ms. ` +
-          `Time not explained by matMul FLOPs: ${rest(full).toFixed(0)} ms (full) vs ${rest(elo).toFixed(0)} ms (ELO) — ${pct(rest(elo) / elo.stepMs.median)} of the ELO step. ` +
-          `Costs that do not shrink with the number of layers (the vocabulary-wide softmax and its host-pass backward, the embedding gather and its segment-sum gradient, per-step tensor setup) weigh more in the short ELO step; the optimizer, which does shrink, takes ${full.phasesMs.optimizer.toFixed(0)} ms (full) vs ${elo.phasesMs.optimizer.toFixed(0)} ms (ELO).`,
-      );
-    }
-  }
-  const q = r.quality;
-  const wc = q?.equalWallClock.runs;
-  if (q && wc && (missed.has('target-bpb') || missed.has('source-regression'))) {
-    const [full, freeze, elo] = wc;
-    const t = q.target;
-    const src = q.source;
-    const trainable = r.runs.find(
-      (x) => x.model === 'demo' && x.method === 'elo' && x.layers.length === 2,
-    )?.params.trainable;
-    out.push(
-      `Quality at equal wall-clock: ELO ran ${elo!.steps} steps (${elo!.tokens} tokens) + ${elo!.aligned?.steps} alignment steps against full CP's ${full!.steps} steps (${full!.tokens} tokens). ` +
-        `${t}: ELO ${fx(elo!.bpb[t]!, 3)} bpb before alignment and ${fx(elo!.aligned?.bpb[t] ?? NaN, 3)} after, full CP ${fx(full!.bpb[t]!, 3)}, and freeze-tuning the same two layers in place (${freeze!.steps} steps) ${fx(freeze!.bpb[t]!, 3)}; ` +
-        `${src}: ELO+alignment ${fx(elo!.aligned?.bpb[src] ?? NaN, 3)}, full CP ${fx(full!.bpb[src]!, 3)}, base ${fx(q.base.bpb[src]!, 3)}. ` +
-        `ELO and freeze-tune train ${trainable ?? 'n/a'} of ${r.models.demo.parameters} parameters (two layers; embeddings and head frozen), full CP all of them: ` +
-        (freeze!.bpb[t]! > full!.bpb[t]!
-          ? 'freeze-tune trails full CP too, so the limit is how much of the model trains in this budget, not the detached forward pass.'
-          : 'freeze-tune does not trail full CP, so the gap comes from training the layers detached (without the layers between them).'),
-    );
-  }
-  const emb = wc?.[3];
-  if (q && wc && emb?.aligned && (missed.has('target-bpb') || missed.has('source-regression'))) {
-    const [full] = wc;
-    const t = q.target;
-    const src = q.source;
-    const eReg = emb.aligned.bpb[src]! - q.base.bpb[src]!;
-    const fReg = full!.bpb[src]! - q.base.bpb[src]!;
-    const targetMet = emb.aligned.bpb[t]! <= full!.bpb[t]!;
-    const sourceMet = eReg <= allowedRegression(fReg);
-    out.push(
-      `${emb.label} at equal wall-clock (${emb.steps} steps + ${emb.aligned.steps} alignment steps): ${t} ${fx(emb.aligned.bpb[t]!, 3)} bpb after alignment vs full CP ${fx(full!.bpb[t]!, 3)}; ${src} ${signed(eReg)} vs full CP ${signed(fReg)}. ` +
-        (targetMet && !sourceMet
-          ? `Unfreezing the embeddings closes the ${t} gap, but the embeddings and the tied head are shared with ${src}, so training them on a ${t}-heavy mix moves ${src} too: at this scale the two targets pull against each other.`
-          : targetMet && sourceMet
-            ? 'With the embeddings unfrozen both quality targets are met.'
-            : `Unfreezing the embeddings does not close the ${t} gap in this budget.`),
-    );
-  }
-  const o = r.overhead.orchestrationDetail;
-  if (missed.has('orchestration-overhead') && o) {
-    out.push(
-      `Orchestration: ${signedPct(o.overhead)} in all, made of checkpoints every ${o.job.checkpointEvery} steps (${signedPct(o.checkpointOverhead)}, paid by the engine called directly too), the worker thread (${signedPct(o.workerThreadOverhead)}: the thread initialises its own tfjs backend and compiles WASM anew) and the pipeline itself (${signedPct(o.temporalOverhead)}: workflow start, activity scheduling, heartbeats, copying the inputs out of the store and committing the output). Per step (steady state) training in the stage's worker thread costs ${signedPct(o.perStep.overhead)} against the engine called directly; the rest is a fixed ${fx((o.fixedMs.pipeline - o.fixedMs.direct) / 1000, 1)} s per run, so ` +
-        (o.stepsFor5Percent !== null
-          ? `a run of ${o.stepsFor5Percent} steps or more (at this step time) stays within 5%; this ${o.job.steps}-step run ${o.job.steps >= o.stepsFor5Percent ? 'is long enough, so what decides the verdict is run-to-run spread' : 'is shorter than that'}.`
-          : 'no run length brings the overhead under 5%.') +
-        ` Run-to-run spread on this shared machine is shown by the min–max ranges; the direct runs also share the bench process (its backend warmed by the speed section, its heap grown), while the worker thread and the pipeline start fresh, which can tilt a small difference either way.`,
-    );
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const file = process.argv[2];
   if (!file) throw new Error('usage: node dist/bench/render-docs.js bench/results/<file>.json');
   const r = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
   // Verdicts are derived from the measured figures: re-judged with the current wording.
-  r.targets = judgeTargets(targetInputOf(r));
+  r.targets = [...judgeTargets(targetInputOf(r)), ...judgeEngineTargets(r)];
   await writeFile(file, await prettierFormat(JSON.stringify(r, null, 2), 'json'));
   const written = await renderDocs(r, path.relative(projectRoot, path.resolve(file)));
   console.log(written.join('\n'));
@@ -610,27 +87,4 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(err);
     process.exit(1);
   });
-}
-
-/** The engine against PyTorch on CPU, same shapes, batch, threads and optimizer, in this run. */
-function peerSection(peer: NonNullable<BenchResults['peer']>, backend: string): string[] {
-  const rows: string[][] = [];
-  for (const key of ['demo', 'llmLike'] as const) {
-    const m = peer.byModel[key];
-    if (!m) continue;
-    for (const method of ['full', 'elo'] as const) {
-      const e = m[method];
-      rows.push([
-        `${key === 'demo' ? 'demo' : 'llm-like'} ${method === 'full' ? 'full CP' : 'ELO {first,last}'}`,
-        `${e.oursMs.toFixed(0)} ms`,
-        `${e.torchMs.toFixed(0)} ms (fastest ${e.torchMinMs.toFixed(0)})`,
-        fx(e.ratio),
-      ]);
-    }
-  }
-  return [
-    '### Against PyTorch (CPU)',
-    `Hugging Face \`LlamaForCausalLM\` (torch ${peer.torch}, fp32, ${peer.threads} threads, AdamW betas 0.9/0.95 with weight decay on matrices, clipping at 1.0, same batch and sequence length) run by \`bench/torch-peer.py\` in this same run, ${peer.steps} timed steps after 2 warm-ups; the engine's figure is its median step from the speed section (${backend}). Ratio = PyTorch ms / engine ms: >= 1 means the engine is at least as fast.`,
-    table(['step', 'engine', 'PyTorch', 'PyTorch / engine'], rows),
-  ];
 }

@@ -5,6 +5,7 @@ import type { CheckpointThroughput } from './checkpoint-throughput.js';
 import type { BlasRate, MatMulRate } from './engine-efficiency.js';
 import type { OrchestrationResult } from './orchestration.js';
 import type { QualityRun } from './quality.js';
+export type { QualityRun };
 import type { Summary } from './summary.js';
 import type { TargetResult } from './targets.js';
 import type { PeerResults } from './torch-peer.js';
@@ -120,4 +121,25 @@ export interface BenchResults {
   targets: TargetResult[];
   /** Sections that failed, with their error (the rest of the run still reports). */
   errors: { section: string; message: string }[];
+}
+
+/** The quality runs a figure is read from, named by method and switches, never by position. */
+export type QualityRunName = 'full' | 'freeze-tune' | 'elo' | 'elo+emb';
+
+export function qualityRun(
+  runs: readonly QualityRun[],
+  name: QualityRunName,
+): QualityRun | undefined {
+  return runs.find((x) => qualityRunName(x) === name);
+}
+
+export function qualityRunName(x: QualityRun): QualityRunName | 'base' {
+  if (x.method !== 'elo') return x.method;
+  return x.trainEmbeddings ? 'elo+emb' : 'elo';
+}
+
+/** The ELO variants of a budget: embeddings frozen (the paper's default) first, then unfrozen. */
+export function eloRuns(runs: readonly QualityRun[]): QualityRun[] {
+  const elo = runs.filter((x) => x.method === 'elo');
+  return [...elo.filter((x) => !x.trainEmbeddings), ...elo.filter((x) => x.trainEmbeddings)];
 }

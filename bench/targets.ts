@@ -1,6 +1,6 @@
 // The acceptance targets of issue 7 and the paper's claims, judged from a results file's
 // measured figures: pure functions, unit-tested.
-import type { BenchResults } from './results.js';
+import { eloRuns, qualityRun, type BenchResults } from './results.js';
 
 export interface TargetInput {
   /** ELO speedup over full CP, measured and FLOP-model ideal (the LLM-like model). */
@@ -122,8 +122,8 @@ function signed(x: number): string {
 }
 
 /**
- * The judged figures of a results file: the speedup, the equal-wall-clock runs (full CP first,
- * then freeze-tune, then every ELO variant) and the orchestration overhead. The docs re-judge a
+ * The judged figures of a results file: the speedup, the equal-wall-clock runs (full CP and
+ * every ELO variant, read by method) and the orchestration overhead. The docs re-judge a
  * file with this, so a verdict's wording can improve without re-measuring.
  */
 export function targetInputOf(
@@ -135,14 +135,12 @@ export function targetInputOf(
   return {
     speedup: r.speedup ? { measured: r.speedup.measured, ideal: r.speedup.ideal } : null,
     base: q?.base.bpb ?? null,
-    fullCp: wc[0]?.bpb ?? null,
-    elo: wc
-      .slice(2)
-      .flatMap((x) =>
-        x.aligned
-          ? [{ label: x.label, aligned: x.aligned.bpb, wallMs: x.wallMs + x.aligned.wallMs }]
-          : [],
-      ),
+    fullCp: qualityRun(wc, 'full')?.bpb ?? null,
+    elo: eloRuns(wc).flatMap((x) =>
+      x.aligned
+        ? [{ label: x.label, aligned: x.aligned.bpb, wallMs: x.wallMs + x.aligned.wallMs }]
+        : [],
+    ),
     ...(q ? { budgetMs: q.equalWallClock.budgetMs } : {}),
     target: q?.target ?? 'target',
     source: q?.source ?? 'source',

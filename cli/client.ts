@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
-import { connectClient, temporalEnv } from '../pipeline/temporal-connection.js';
+import { connectClient, temporalEnv } from '../client/temporal-connection.js';
 import { defaultStoreUri } from '../storage/open-store.js';
 
 export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {

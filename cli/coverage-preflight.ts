@@ -17,7 +17,7 @@ import { paramCounts } from '../engine/memory-model.js';
 import { describeEmbeddingCost, eloEmbeddingCost } from '../engine/train/embedding-cost.js';
 import { HfTokenizer, parseHfConfig } from '../formats/index.js';
 import { decodeWholeUtf8 } from '../formats/utf8-whole.js';
-import type { ResolvedRunConfig } from '../pipeline/run-config.js';
+import type { ResolvedRunConfig } from '../client/run-config.js';
 
 /** Bytes of each language's training text sampled (whole documents, from the start). */
 export const SAMPLE_BYTES = 32_000;

@@ -13,8 +13,8 @@ import {
   UnsupportedConfigError,
 } from '../engine/errors.js';
 import { DagValidationError } from '../pipeline/dag.js';
-import { RunConfigError } from '../pipeline/run-config.js';
-import { TemporalConfigError } from '../pipeline/temporal-connection.js';
+import { RunConfigError } from '../client/run-config.js';
+import { TemporalConfigError } from '../client/temporal-connection.js';
 import { StoreConfigError } from '../storage/errors.js';
 
 export const EXIT_FAILURE = 1;

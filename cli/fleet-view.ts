@@ -1,7 +1,7 @@
 // `elo workers`: the fleet snapshot arranged per task queue, as JSON (stable fields,
 // docs/elo-pipeline.md) and as text. Pure, so the arrangement is tested without a server.
-import type { FleetSnapshot, RunStage } from '../pipeline/fleet.js';
-import { ago, clockTime, explainQueued } from '../pipeline/stage-wait.js';
+import type { FleetSnapshot, RunStage } from '../client/fleet.js';
+import { ago, clockTime, explainQueued } from '../client/stage-wait.js';
 
 const iso = (d: Date | undefined) => d?.toISOString() ?? null;
 

@@ -2,8 +2,8 @@
 // local dev server keeps histories on disk, so an interrupted demo's run is still running), what
 // each is doing, and that the demo's worker will serve their stages too — with the commands to
 // cancel them. Pure over a fleet snapshot.
-import type { FleetSnapshot } from '../pipeline/fleet.js';
-import { holderText } from '../pipeline/stage-wait.js';
+import type { FleetSnapshot } from '../client/fleet.js';
+import { holderText } from '../client/stage-wait.js';
 
 /** The open runs, other than `ownRun`, whose workflows run on `cpuQueue`: the demo's worker's. */
 export function otherRuns(fleet: FleetSnapshot, ownRun: string, cpuQueue: string) {

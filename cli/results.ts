@@ -1,7 +1,7 @@
 // The results table printed when a run ends: bits per byte per language and set for every
 // evaluated model, and the cost of every training stage (with ELO's speedup over full CP).
 import { fileURLToPath } from 'node:url';
-import type { NodeProgress } from '../pipeline/describe-run.js';
+import type { NodeProgress } from '../client/describe-run.js';
 
 const label = (n: NodeProgress) => {
   const meta = n.outputs['metrics']?.meta?.['label'];

@@ -3,10 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stageCatalog } from '../pipeline/catalog.js';
-import { DagSpecSchema, validateDag, type DagSpec } from '../pipeline/dag.js';
-import { buildDag } from '../pipeline/elo-dag.js';
-import { loadRunConfig, RunConfigError, type ResolvedRunConfig } from '../pipeline/run-config.js';
-import type { RunRequest } from '../pipeline/run-client.js';
+import type { DagSpec } from '../pipeline/dag.js';
+import { DagSpecSchema, validateDag } from '../pipeline/dag-schema.js';
+import { buildDag } from '../client/elo-dag.js';
+import { loadRunConfig, RunConfigError, type ResolvedRunConfig } from '../client/run-config.js';
+import type { RunRequest } from '../client/run-client.js';
 import { UsageError } from './errors.js';
 
 export interface RunSource {

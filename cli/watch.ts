@@ -2,9 +2,9 @@
 // details (describeRun): one line per node, a bar for stages that report steps, and for a stage
 // that waits or went silent, why (the fleet: pollers, busy slots, stopped workers).
 import type { Client } from '@temporalio/client';
-import { describeRun, type NodeProgress, type RunDescription } from '../pipeline/describe-run.js';
-import { fleetSnapshot, type FleetSnapshot } from '../pipeline/fleet.js';
-import { explainQueued, explainStarted, type WaitReason } from '../pipeline/stage-wait.js';
+import { describeRun, type NodeProgress, type RunDescription } from '../client/describe-run.js';
+import { fleetSnapshot, type FleetSnapshot } from '../client/fleet.js';
+import { explainQueued, explainStarted, type WaitReason } from '../client/stage-wait.js';
 import { TASK_QUEUES, type QueueKind } from '../pipeline/task-queues.js';
 
 function clock(seconds: number): string {
@@ -164,7 +164,7 @@ export function withLastTable(d: RunDescription, last: RunDescription | undefine
 }
 
 /**
- * Per waiting or silent node, why (pipeline/stage-wait.ts). The fleet snapshot behind it is taken
+ * Per waiting or silent node, why (client/stage-wait.ts). The fleet snapshot behind it is taken
  * only while some stage is queued or running, at most every few seconds; a silent stage is caught
  * from its own heartbeat time without it.
  */

@@ -9,6 +9,7 @@ export * from './io/hf-folder.js';
 export * from './io/token-shards.js';
 export * from './model-folder-tasks.js';
 export * from './model/config.js';
+export * from './model/init-config.js';
 export * from './model/llama-model.js';
 export {
   type HostTensor,

@@ -3,8 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { canonicalJson } from './canonical-json.js';
-import { sha256Hex } from './sha256.js';
+import { sha256Json } from './sha256.js';
 import { decodeWholeUtf8 } from './utf8-whole.js';
 
 export class TokenizerError extends Error {
@@ -19,7 +18,7 @@ export class TokenizerError extends Error {
 
 /** sha256 of the canonical form of a tokenizer.json: formatting and key order do not count. */
 export function tokenizerHash(tokenizerJson: unknown): string {
-  return sha256Hex(canonicalJson(tokenizerJson));
+  return sha256Json(tokenizerJson);
 }
 
 export interface EncodeOptions {

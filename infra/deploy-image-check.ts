@@ -16,6 +16,7 @@ import { runCommand, tailLines } from './run-command.js';
 import { s3ServerEnv, startS3Server } from './s3-server.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
 import { freePort } from './ports.js';
+import { SEARCH_ATTRIBUTES } from '../pipeline/search-attributes.js';
 
 type Log = (line: string) => void;
 
@@ -123,6 +124,7 @@ async function scrape(port: number): Promise<Scrape | undefined> {
 export async function runTinyOnImage(tag: string, scratch: string, log: Log): Promise<CheckResult> {
   const name = `elo-check-${process.pid}`;
   const temporal = await startTemporalDevServer({
+    searchAttributes: SEARCH_ATTRIBUTES,
     dbFile: path.join(scratch, 'temporal.db'),
     ui: false,
     log,

@@ -10,6 +10,7 @@ import { projectRoot } from './project-paths.js';
 import { s3CredentialsFromEnv, startS3Server } from './s3-server.js';
 import { exitOnError } from './setup-error.js';
 import { startTemporalDevServer } from './temporal-dev-server.js';
+import { SEARCH_ATTRIBUTES } from '../pipeline/search-attributes.js';
 
 const log = (line: string) => console.log(line);
 
@@ -19,6 +20,7 @@ async function run(): Promise<void> {
   const stateDir = path.join(projectRoot, '.temporal');
   await mkdir(stateDir, { recursive: true });
   const temporal = await startTemporalDevServer({
+    searchAttributes: SEARCH_ATTRIBUTES,
     dbFile: path.join(stateDir, 'dev.db'),
     ui: true,
     log,

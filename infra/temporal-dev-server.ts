@@ -1,6 +1,5 @@
 import { Connection } from '@temporalio/client';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../pipeline/search-attributes.js';
 import { ensureTemporalCli } from './install-temporal-cli.js';
 import { LOOPBACK, pickPort } from './ports.js';
 import { startService, type ServiceHandle } from './service-process.js';
@@ -10,6 +9,11 @@ export interface DevServerOptions {
   dbFile: string;
   /** Serve the Web UI (off in tests). */
   ui: boolean;
+  /**
+   * Custom search attributes to register, name to type (`EloRunName: 'Keyword'`): the caller
+   * names them (pipeline/search-attributes.ts), so this generic launcher knows no pipeline.
+   */
+  searchAttributes: Readonly<Record<string, string>>;
   log?: (line: string) => void;
 }
 
@@ -20,7 +24,7 @@ export interface DevServer extends ServiceHandle {
 
 /**
  * Starts `temporal server start-dev` on a free loopback port (or $TEMPORAL_PORT / $TEMPORAL_UI_PORT),
- * persisted to `dbFile`, with the project's search attributes registered.
+ * persisted to `dbFile`, with the given search attributes registered.
  */
 export async function startTemporalDevServer(opts: DevServerOptions): Promise<DevServer> {
   const cli = await ensureTemporalCli(opts.log);
@@ -30,7 +34,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<De
   const args = ['server', 'start-dev', '--ip', LOOPBACK, '--port', String(port)];
   args.push('--db-filename', opts.dbFile, '--log-level', 'warn');
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
+  for (const [name, type] of Object.entries(opts.searchAttributes)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
   const handle = await startService({

@@ -14,6 +14,7 @@ import { projectRoot } from './project-paths.js';
 import { s3ServerEnv, startS3Server, type S3Server } from './s3-server.js';
 import { exitOnError } from './setup-error.js';
 import { startTemporalDevServer, type DevServer } from './temporal-dev-server.js';
+import { SEARCH_ATTRIBUTES } from '../pipeline/search-attributes.js';
 
 const log = (line: string) => console.log(`[test-run] ${line}`);
 
@@ -43,7 +44,12 @@ async function run(): Promise<number> {
   try {
     if (needsServers) {
       [temporal, s3] = await Promise.all([
-        startTemporalDevServer({ dbFile: path.join(scratch, 'temporal.db'), ui: false, log }),
+        startTemporalDevServer({
+          searchAttributes: SEARCH_ATTRIBUTES,
+          dbFile: path.join(scratch, 'temporal.db'),
+          ui: false,
+          log,
+        }),
         // Throwaway credentials: a developer's real AWS keys never reach the local server.
         startS3Server({
           dataDir: path.join(scratch, 's3'),

@@ -1,13 +1,7 @@
 import type { ActivityOptions } from '@temporalio/common';
 import { ActivityCancellationType } from '@temporalio/common';
-import type { StageDef } from './stage.js';
-
-/** A DAG node's overrides of its stage's options. */
-export interface NodeOptions {
-  startToCloseTimeout?: string;
-  heartbeatTimeout?: string;
-  maximumAttempts?: number;
-}
+import type { NodeOptions } from './dag.js';
+import type { StageInfo } from './stage-info.js';
 import { TASK_QUEUES, type QueueKind } from './task-queues.js';
 
 /**
@@ -16,7 +10,7 @@ import { TASK_QUEUES, type QueueKind } from './task-queues.js';
  * checkpoint before it records them cancelled.
  */
 export function stageActivityOptions(
-  stage: StageDef,
+  stage: StageInfo,
   queues: Partial<Record<QueueKind, string>> = {},
   overrides: NodeOptions = {},
 ): ActivityOptions {

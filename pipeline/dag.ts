@@ -1,41 +1,41 @@
-import { z } from 'zod';
-import { slotNames } from './stage.js';
+import { slotNames, type StageInfo } from './stage-info.js';
 import type { StageRegistry } from './stage-registry.js';
 
-/**
- * A DAG spec is plain data: each node runs one stage with params, and `needs` wires each of the
- * stage's inputs to an upstream node's output: `'nodeId'` (the output named like the input, or
- * the node's only output) or `'nodeId.outputName'`.
- */
-export const DagNodeSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'letters, digits, - and _ only'),
-  stage: z.string().min(1),
-  params: z.unknown().default({}),
-  needs: z.record(z.string(), z.string()).default({}),
-  /** Per-node overrides of the stage's activity options (a big model needs longer steps). */
-  options: z
-    .object({
-      startToCloseTimeout: z.string().min(1).optional(),
-      heartbeatTimeout: z.string().min(1).optional(),
-      maximumAttempts: z.number().int().min(1).optional(),
-    })
-    .strict()
-    .optional(),
-});
-export const DagSpecSchema = z.object({
-  name: z.string().min(1),
-  nodes: z.array(DagNodeSchema).min(1),
-});
-export type DagNode = z.input<typeof DagNodeSchema>;
-export type DagSpec = z.input<typeof DagSpecSchema>;
+// The DAG model in plain TypeScript: the executor workflow resolves DAGs with it, so it holds no
+// zod (clients validate shape and params by schema first: pipeline/dag-schema.ts).
 
-/** A node after validation: params parsed (defaults filled), every input resolved. */
+/** A DAG node's overrides of its stage's activity options (a big model needs longer steps). */
+export interface NodeOptions {
+  startToCloseTimeout?: string;
+  heartbeatTimeout?: string;
+  maximumAttempts?: number;
+}
+
+/**
+ * One node of a DAG spec: it runs one stage with params, and `needs` wires each of the stage's
+ * inputs to an upstream node's output: `'nodeId'` (the output named like the input, or the node's
+ * only output) or `'nodeId.outputName'`.
+ */
+export interface DagNode {
+  id: string;
+  stage: string;
+  params?: unknown;
+  needs?: Record<string, string>;
+  options?: NodeOptions;
+}
+export interface DagSpec {
+  name: string;
+  nodes: DagNode[];
+}
+
+/** A node after resolution: every input wired to an upstream output. */
 export interface ResolvedNode {
   id: string;
   stage: string;
+  /** Parsed by the stage's schema where a client validated the DAG; as written in the workflow. */
   params: unknown;
   needs: Record<string, { node: string; output: string }>;
-  options?: z.output<typeof DagNodeSchema>['options'];
+  options?: NodeOptions;
 }
 export interface ValidDag {
   name: string;
@@ -56,88 +56,120 @@ export class DagValidationError extends Error {
   }
 }
 
-/** Validates a DAG against the registry; throws one error listing every problem found. */
-export function validateDag(spec: unknown, registry: StageRegistry): ValidDag {
-  const shape = DagSpecSchema.safeParse(spec);
-  const name =
-    typeof (spec as { name?: unknown })?.name === 'string' ? (spec as { name: string }).name : '?';
-  if (!shape.success) {
-    throw new DagValidationError(
-      name,
-      shape.error.issues.map((i) => `${formatPath(i.path).slice(1) || 'spec'}: ${i.message}`),
-    );
-  }
+/** A node's params checked by its stage's schema (clients), or taken as written (the workflow). */
+export type ParamsCheck = (node: DagNode) => { params: unknown; problems?: string[] };
+
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+
+/**
+ * Resolves a DAG against the stages' plain data: node ids, known stages, every required input
+ * wired to an existing output, no cycles. Throws one DagValidationError listing every problem.
+ */
+export function resolveDag(
+  spec: unknown,
+  stages: StageRegistry<StageInfo>,
+  checkParams: ParamsCheck = (node) => ({ params: node.params ?? {} }),
+): ValidDag {
+  const dag = spec as DagSpec;
+  const name = typeof dag?.name === 'string' ? dag.name : '?';
+  const shape = shapeProblems(spec);
+  if (shape.length > 0) throw new DagValidationError(name, shape);
   const problems: string[] = [];
-  const nodes = shape.data.nodes;
-  const byId = new Map<string, (typeof nodes)[number]>();
-  for (const node of nodes) {
+  const byId = new Map<string, DagNode>();
+  for (const node of dag.nodes) {
     if (byId.has(node.id)) problems.push(`node "${node.id}": id used twice`);
     byId.set(node.id, node);
   }
-
   const resolved: ResolvedNode[] = [];
-  for (const node of nodes) {
-    const where = `node "${node.id}"`;
-    const stage = registry.get(node.stage);
+  for (const node of dag.nodes) {
+    const stage = stages.get(node.stage);
     if (!stage) {
       problems.push(
-        `${where}: unknown stage "${node.stage}" (known: ${registry.names().join(', ')})`,
+        `node "${node.id}": unknown stage "${node.stage}" (known: ${stages.names().join(', ')})`,
       );
       continue;
     }
-    const params = stage.params.safeParse(node.params);
-    if (!params.success) {
-      for (const issue of params.error.issues)
-        problems.push(`${where}: params${formatPath(issue.path)}: ${issue.message}`);
-    }
-    const inputs = slotNames(stage.inputs);
-    const needs: ResolvedNode['needs'] = {};
-    for (const input of inputs) {
-      if (input.required && node.needs[input.name] === undefined) {
-        problems.push(
-          `${where}: input "${input.name}" of stage ${stage.name} is not wired in needs`,
-        );
-      }
-    }
-    for (const [input, ref] of Object.entries(node.needs)) {
-      if (!inputs.some((i) => i.name === input)) {
-        problems.push(
-          `${where}: needs "${input}", which stage ${stage.name} has no input of ` +
-            `(inputs: ${inputs.map((i) => i.name).join(', ') || 'none'})`,
-        );
-        continue;
-      }
-      const target = resolveNeed(ref, input, byId, registry);
-      if (typeof target === 'string') problems.push(`${where}: needs.${input}: ${target}`);
-      else needs[input] = target;
-    }
+    const checked = checkParams(node);
+    for (const p of checked.problems ?? []) problems.push(`node "${node.id}": ${p}`);
     resolved.push({
       id: node.id,
       stage: node.stage,
-      params: params.data ?? node.params,
-      needs,
+      params: checked.params,
+      needs: resolveNeeds(node, stage, byId, stages, problems),
       ...(node.options ? { options: node.options } : {}),
     });
   }
-
   const order = topologicalOrder(resolved, problems);
-  if (problems.length > 0) throw new DagValidationError(shape.data.name, problems);
-  return { name: shape.data.name, nodes: order };
+  if (problems.length > 0) throw new DagValidationError(name, problems);
+  return { name, nodes: order };
+}
+
+/** What the workflow checks of a DAG nobody validated (started behind the client's back). */
+function shapeProblems(spec: unknown): string[] {
+  const dag = spec as Partial<DagSpec> | undefined;
+  if (typeof dag !== 'object' || dag === null) return ['spec: expected an object'];
+  const problems: string[] = [];
+  if (typeof dag.name !== 'string' || dag.name === '') problems.push('name: expected a name');
+  if (!Array.isArray(dag.nodes) || dag.nodes.length === 0) {
+    problems.push('nodes: expected a non-empty array');
+    return problems;
+  }
+  dag.nodes.forEach((node: Partial<DagNode> | undefined, i) => {
+    if (typeof node?.id !== 'string' || !NODE_ID.test(node.id))
+      problems.push(`nodes[${i}].id: letters, digits, - and _ only`);
+    if (typeof node?.stage !== 'string' || node.stage === '')
+      problems.push(`nodes[${i}].stage: expected a stage name`);
+    const needs = node?.needs ?? {};
+    if (typeof needs !== 'object' || Object.values(needs).some((v) => typeof v !== 'string'))
+      problems.push(`nodes[${i}].needs: expected input names mapped to "node" or "node.output"`);
+  });
+  return problems;
+}
+
+function resolveNeeds(
+  node: DagNode,
+  stage: StageInfo,
+  byId: Map<string, DagNode>,
+  stages: StageRegistry<StageInfo>,
+  problems: string[],
+): ResolvedNode['needs'] {
+  const where = `node "${node.id}"`;
+  const wiring = node.needs ?? {};
+  const inputs = slotNames(stage.inputs);
+  const needs: ResolvedNode['needs'] = {};
+  for (const input of inputs) {
+    if (input.required && wiring[input.name] === undefined) {
+      problems.push(`${where}: input "${input.name}" of stage ${stage.name} is not wired in needs`);
+    }
+  }
+  for (const [input, ref] of Object.entries(wiring)) {
+    if (!inputs.some((i) => i.name === input)) {
+      problems.push(
+        `${where}: needs "${input}", which stage ${stage.name} has no input of ` +
+          `(inputs: ${inputs.map((i) => i.name).join(', ') || 'none'})`,
+      );
+      continue;
+    }
+    const target = resolveNeed(ref, input, byId, stages);
+    if (typeof target === 'string') problems.push(`${where}: needs.${input}: ${target}`);
+    else needs[input] = target;
+  }
+  return needs;
 }
 
 function resolveNeed(
   ref: string,
   input: string,
-  byId: Map<string, { stage: string }>,
-  registry: StageRegistry,
+  byId: Map<string, DagNode>,
+  stages: StageRegistry<StageInfo>,
 ): { node: string; output: string } | string {
   const dot = ref.indexOf('.');
   const nodeId = dot < 0 ? ref : ref.slice(0, dot);
   const upstream = byId.get(nodeId);
   if (!upstream) return `"${ref}" names no node in this DAG`;
-  const stage = registry.get(upstream.stage);
+  const stage = stages.get(upstream.stage);
   if (!stage) return `"${ref}": node "${nodeId}" has an unknown stage`;
-  const outputs = slotNames(stage.outputs).map((o) => o.name);
+  const outputs = Object.keys(stage.outputs);
   if (dot >= 0) {
     const output = ref.slice(dot + 1);
     if (!outputs.includes(output)) {
@@ -186,8 +218,4 @@ function findCycle(left: ResolvedNode[], deps: Map<string, Set<string>>): string
   }
   const cycle = path.slice(path.indexOf(current));
   return [...cycle, current].reverse();
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
 }

@@ -1,3 +1,4 @@
+import { defineQuery } from '@temporalio/workflow';
 import type { ArtifactRef } from '../storage/artifact-ref.js';
 import type { DagSpec } from './dag.js';
 import type { StageMetrics } from './stage-call.js';
@@ -31,6 +32,17 @@ export interface NodeRecord {
   metrics: StageMetrics;
   error?: string;
 }
+
+/** What the nodes query returns: the run's node table and status. */
+export interface NodesView {
+  runName: string;
+  dagName: string;
+  status: RunStatus;
+  nodes: NodeRecord[];
+}
+
+/** The node table: state, attempts, times, output refs and metrics of every node. */
+export const nodesQuery = defineQuery<NodesView>('nodes');
 
 /** Who or what started a run, and with which code: kept in memo and run.json. */
 export interface RunAudit {

@@ -1,17 +1,19 @@
 import type { StageDef } from './stage.js';
+import type { StageInfo } from './stage-info.js';
 
 /**
- * The stages a DAG may use, by name. Pure metadata (no implementations): the workflow bundle
- * imports it to validate DAGs and choose activity options; workers pair it with implementations.
+ * The stages a DAG may use, by name. No implementations: of full definitions (`StageDef`, zod
+ * schemas: clients, activities, workers) or of their plain part (`StageInfo`: the workflow).
  */
-export class StageRegistry {
-  private readonly byName = new Map<string, StageDef>();
+export class StageRegistry<S extends StageInfo | StageDef = StageDef> {
+  private readonly byName = new Map<string, S>();
 
-  constructor(stages: readonly StageDef[] = []) {
+  // NoInfer: a list of definitions makes a StageRegistry<StageDef>, not one of their union.
+  constructor(stages: readonly NoInfer<S>[] = []) {
     for (const stage of stages) this.register(stage);
   }
 
-  register(stage: StageDef): this {
+  register(stage: S): this {
     if (!/^[a-z][a-z0-9-]*$/.test(stage.name)) {
       throw new Error(`stage name "${stage.name}" must be kebab-case (it is the activity type)`);
     }
@@ -20,11 +22,11 @@ export class StageRegistry {
     return this;
   }
 
-  get(name: string): StageDef | undefined {
+  get(name: string): S | undefined {
     return this.byName.get(name);
   }
 
-  require(name: string): StageDef {
+  require(name: string): S {
     const stage = this.byName.get(name);
     if (!stage) throw new Error(`unknown stage "${name}" (known: ${this.names().join(', ')})`);
     return stage;
@@ -34,7 +36,7 @@ export class StageRegistry {
     return [...this.byName.keys()].sort();
   }
 
-  all(): StageDef[] {
+  all(): S[] {
     return [...this.byName.values()];
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArtifactRefSchema } from '../storage/artifact-ref.js';
+import type { SlotKind, StageInfo, StageRetry } from './stage-info.js';
 import type { QueueKind } from './task-queues.js';
 
 /** The inputs or outputs of a stage: named artifact refs (an optional input may be left unwired). */
@@ -7,17 +8,10 @@ export type ArtifactSlots = z.ZodObject<
   Record<string, typeof ArtifactRefSchema | z.ZodOptional<typeof ArtifactRefSchema>>
 >;
 
-/** Temporal retry policy of a stage's activity, in plain data (durations as ms strings). */
-export interface StageRetry {
-  maximumAttempts?: number;
-  initialInterval?: string;
-  backoffCoefficient?: number;
-  maximumInterval?: string;
-}
-
 /**
- * A stage, registered once. Pure data plus zod schemas: workflows import it to validate DAGs and
- * to pick activity options; the implementation (an activity) lives in `activities/`.
+ * A stage, registered once: data plus zod schemas. Clients validate DAGs with it, activities
+ * parse their params and inputs with it; the workflow sees only its plain part (`stageInfoOf`,
+ * pipeline/stage-info-catalog.ts). The implementation (an activity) lives in `activities/`.
  */
 export interface StageDef<
   P extends z.ZodType = z.ZodType,
@@ -73,12 +67,29 @@ export function artifacts<T extends Record<string, 'required' | 'optional'>>(
   return z.object(shape) as unknown as z.ZodObject<{ [K in keyof T]: RefSlot<T[K]> }>;
 }
 
-/** Names of a slot object's entries, and which of them must be wired. */
-export function slotNames(slots: ArtifactSlots): { name: string; required: boolean }[] {
-  return Object.entries(slots.shape).map(([name, schema]) => ({
-    name,
-    required: !(schema instanceof z.ZodOptional),
-  }));
+/** Which entries of a slot object must be wired. */
+export function slotKinds(slots: ArtifactSlots): Record<string, SlotKind> {
+  return Object.fromEntries(
+    Object.entries(slots.shape).map(([name, schema]) => [
+      name,
+      schema instanceof z.ZodOptional ? 'optional' : 'required',
+    ]),
+  );
+}
+
+/** The plain part of a stage: what the executor workflow needs (no schemas, no functions). */
+export function stageInfoOf(stage: StageDef): StageInfo {
+  return {
+    name: stage.name,
+    version: stage.version,
+    queue: stage.queue,
+    inputs: slotKinds(stage.inputs),
+    outputs: slotKinds(stage.outputs),
+    timeouts: { ...stage.timeouts },
+    ...(stage.retry ? { retry: { ...stage.retry } } : {}),
+    ...(stage.nonRetryable ? { nonRetryable: [...stage.nonRetryable] } : {}),
+    ...(stage.cacheable !== undefined ? { cacheable: stage.cacheable } : {}),
+  };
 }
 
 export type StageParams<S extends StageDef> = z.output<S['params']>;

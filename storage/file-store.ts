@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { randomBytes } from 'node:crypto';
+import { tempSibling, writeFileAtomic } from '../formats/atomic.js';
 import { MANIFEST_NAME, type ArtifactRef, type Manifest } from './artifact-ref.js';
 import type { ArtifactStore, CommitOptions } from './artifact-store.js';
 import {
@@ -91,7 +91,7 @@ export class FileStore implements ArtifactStore {
         files.push({ path: source.rel, ...written });
       }
       manifest = buildManifest(files, opts.producer, opts.meta);
-      await atomicWrite(path.join(dir, MANIFEST_NAME), manifestBytes(manifest));
+      await writeFileAtomic(path.join(dir, MANIFEST_NAME), manifestBytes(manifest));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
       // Never committed (no manifest), so no reader trusts it; its files go to give space back.
@@ -211,11 +211,12 @@ export class FileStore implements ArtifactStore {
   }
 
   async writeDocument(key: string, data: Uint8Array | string): Promise<void> {
-    await atomicWrite(this.dirOf(key), typeof data === 'string' ? Buffer.from(data) : data).catch(
-      (err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOSPC' ? new StoreFullError(this.root, key, { cause: err }) : err;
-      },
-    );
+    await writeFileAtomic(
+      this.dirOf(key),
+      typeof data === 'string' ? Buffer.from(data) : data,
+    ).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOSPC' ? new StoreFullError(this.root, key, { cause: err }) : err;
+    });
   }
 
   async readDocument(key: string): Promise<Buffer | undefined> {
@@ -251,7 +252,7 @@ function bufferSource(input: { path: string; data: Uint8Array | string }): Sourc
     rel: input.path,
     hash: () => Promise.resolve(digest),
     writeTo: async (target) => {
-      await atomicWrite(target, data);
+      await writeFileAtomic(target, data);
       return digest;
     },
   };
@@ -263,7 +264,7 @@ async function copyHashed(
   target: string,
 ): Promise<{ sha256: string; bytes: number }> {
   await mkdir(path.dirname(target), { recursive: true });
-  const tmp = tempName(target);
+  const tmp = tempSibling(target);
   const tap = hashingTap();
   try {
     await pipeline(
@@ -277,17 +278,6 @@ async function copyHashed(
     throw err;
   }
   return tap.digest();
-}
-
-async function atomicWrite(target: string, data: Uint8Array): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const tmp = tempName(target);
-  await writeFile(tmp, data);
-  await rename(tmp, target);
-}
-
-function tempName(target: string): string {
-  return `${target}.tmp-${randomBytes(4).toString('hex')}`;
 }
 
 async function readIfExists(file: string): Promise<Buffer | undefined> {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { canonicalJson } from '../formats/canonical-json.js';
-import { sha256Hex } from '../formats/sha256.js';
+import { sha256Hex, sha256Json } from '../formats/sha256.js';
 
-export { canonicalJson, sha256Hex };
+export { canonicalJson, sha256Hex, sha256Json };
 
 /** Hex sha256 and size of a file, streamed: memory stays flat whatever its size. */
 export async function sha256File(file: string): Promise<{ sha256: string; bytes: number }> {
@@ -30,9 +30,4 @@ export async function filesDigest(dir: string, names: readonly string[]): Promis
       hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
-}
-
-/** sha256 of a value's canonical JSON: stable cache keys for configs and params. */
-export function sha256Json(value: unknown): string {
-  return sha256Hex(canonicalJson(value));
 }

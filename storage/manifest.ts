@@ -1,6 +1,6 @@
 import { MANIFEST_NAME, ManifestSchema, type ArtifactRef, type Manifest } from './artifact-ref.js';
 import { StoreConfigError } from './errors.js';
-import { canonicalJson, sha256Hex } from './hashing.js';
+import { canonicalJson, sha256Json } from './hashing.js';
 
 /** Marks an artifact folder as being written; removed after the manifest lands. */
 export const STAGING_MARKER = '.uncommitted';
@@ -41,7 +41,7 @@ export function parseManifest(bytes: Uint8Array): Manifest | undefined {
  * the dependents of a re-run that produced the same bytes stay cached.
  */
 export function contentDigest(manifest: Manifest): string {
-  return sha256Hex(canonicalJson({ files: manifest.files, meta: manifest.meta }));
+  return sha256Json({ files: manifest.files, meta: manifest.meta });
 }
 
 export function refFromManifest(uri: string, manifest: Manifest): ArtifactRef {
@@ -79,3 +79,7 @@ export function checkRelPath(rel: string): string {
   }
   return clean;
 }
+
+/** `stage@version`: the producer recorded in manifests. */
+export const producerOf = (stage: { name: string; version: string }) =>
+  `${stage.name}@${stage.version}`;

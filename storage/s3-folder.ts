@@ -2,12 +2,12 @@
 // artifact this project committed. No manifest, so nothing to verify against here: the caller
 // validates the files (the model importer checks every tensor) and commits them as an artifact.
 import { GetObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { tempSibling } from '../formats/atomic.js';
 import { EmptyFolderError } from './errors.js';
 import { checkRelPath } from './manifest.js';
 import { createS3Client } from './s3-client.js';
@@ -56,7 +56,7 @@ export async function downloadS3Folder(
       checkRelPath(rel);
       const target = path.join(localDir, rel);
       await mkdir(path.dirname(target), { recursive: true });
-      const tmp = `${target}.tmp-${randomBytes(4).toString('hex')}`;
+      const tmp = tempSibling(target);
       try {
         const res = await call(() =>
           client.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/${rel}` })),

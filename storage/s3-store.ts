@@ -10,12 +10,12 @@ import {
   type _Object,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { tempSibling } from '../formats/atomic.js';
 import { MANIFEST_NAME, type ArtifactRef, type Manifest } from './artifact-ref.js';
 import type { ArtifactStore, CommitOptions } from './artifact-store.js';
 import {
@@ -225,7 +225,7 @@ export class S3Store implements ArtifactStore {
     for (const file of manifest.files) {
       const target = path.join(localDir, file.path);
       await mkdir(path.dirname(target), { recursive: true });
-      const tmp = `${target}.tmp-${randomBytes(4).toString('hex')}`;
+      const tmp = tempSibling(target);
       const body = await this.getStream(this.objectKey(key, file.path));
       if (!body) throw new CorruptArtifactError(this.uriFor(key), file.path, 'is missing');
       const tap = hashingTap();

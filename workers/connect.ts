@@ -3,9 +3,9 @@ import {
   connectionOptions,
   unreachable,
   type TemporalSettings,
-} from '../pipeline/temporal-connection.js';
+} from '../client/temporal-connection.js';
 
-export { TemporalUnreachableError } from '../pipeline/temporal-connection.js';
+export { TemporalUnreachableError } from '../client/temporal-connection.js';
 
 /** The worker's connection; an unreachable server gives one sentence naming the address. */
 export async function connectWorker(env: TemporalSettings): Promise<NativeConnection> {

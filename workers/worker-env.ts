@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TemporalEnvSchema, envProblems } from '../pipeline/temporal-connection.js';
+import { TemporalEnvSchema, envProblems } from '../client/temporal-connection.js';
 
 const positiveInt = z.coerce.number().int().positive();
 

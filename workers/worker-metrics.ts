@@ -1,6 +1,6 @@
 import { Runtime } from '@temporalio/worker';
 import { z } from 'zod';
-import { envProblems } from '../pipeline/temporal-connection.js';
+import { envProblems } from '../client/temporal-connection.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { WorkerConfigError } from './worker-env.js';
 

@@ -1,18 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { ArtifactRef } from '../../storage/artifact-ref.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 
-/** Runs `fn` with a fresh local folder that is removed afterwards, whatever happens. */
-export async function withScratch<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(process.env['ELO_SCRATCH'] ?? os.tmpdir(), 'elo-stage-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+// The stages' helpers in one import; each is defined once, in storage/.
+export { producerOf } from '../../storage/manifest.js';
+export { withScratch } from '../../storage/scratch.js';
 
 /** Downloads a committed artifact into `dir/name` (every file verified) and returns that path. */
 export async function fetchRef(
@@ -34,7 +26,3 @@ export async function readJsonRef<T>(
 ): Promise<T> {
   return JSON.parse((await store.readFile(store.keyOf(ref.uri), file)).toString('utf8')) as T;
 }
-
-/** `stage@version`: the producer recorded in manifests. */
-export const producerOf = (stage: { name: string; version: string }) =>
-  `${stage.name}@${stage.version}`;

@@ -1,29 +1,29 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '@temporalio/activity';
-import * as tf from '@tensorflow/tfjs-core';
 import {
+  countTrainable,
   DEFAULT_ADAMW,
   initBackend,
-  LlamaModel,
-  parameterSpecs,
+  initModelFolder,
   resolveLayerIndices,
-  saveModelFolder,
-  selectTrainable,
   type LlamaConfig,
 } from '../../engine/index.js';
-import { runTrainJobInWorker, type TrainJob } from '../../engine/train/train-job.js';
-import { HfModelFolder, HfTokenizer } from '../../formats/index.js';
+import {
+  runTrainJobInWorker,
+  type TrainJob,
+  type TrainJobResult,
+} from '../../engine/train/train-job.js';
+import { HfModelFolder } from '../../formats/index.js';
 import { trainStage, type TrainParams } from '../../pipeline/stages/elo.js';
 import type { TrainingRun } from '../../reports/report-data.js';
-import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { trainingHooks } from '../durable-training.js';
 import { WriteQueue } from '../write-queue.js';
-import { implementStage } from '../stage-activity.js';
+import { implementStage, type StageContext } from '../stage-activity.js';
 import { readShardList, TOKENIZER_DIR } from './data-artifact.js';
 import { fetchRef, producerOf, withScratch } from './scratch.js';
 import { trainMemoryNeed, trainSelection } from './stage-memory.js';
+import { loadCurve, saveCurve, type CurvePoint, type SavedCurve } from './train-curve.js';
 
 /** The input does not fit the params (no model and no init shape, …): not worth retrying. */
 export class TrainInputError extends Error {
@@ -32,104 +32,7 @@ export class TrainInputError extends Error {
 
 export const TRAINING_FILE = 'training.json';
 
-type CurvePoint = TrainingRun['curve'][number];
-
-/**
- * The loss curve up to a checkpoint lives next to it, so a resumed run reports the whole curve.
- * It holds only what a retry reproduces bit for bit (step, tokens, loss): an attempt that falls
- * back past a corrupt checkpoint re-commits the same artifact, which the store accepts.
- */
-const curveKey = (prefix: string, step: number) =>
-  `${prefix}/step-${String(step).padStart(8, '0')}`;
-
-/**
- * Training wall time up to a checkpoint differs between attempts, so it is kept out of the
- * content-addressed curve: a mutable document beside it (last writer wins).
- */
-const wallKey = (prefix: string, step: number) => `${curveKey(prefix, step)}.wall-ms`;
-
-async function loadCurve(store: ArtifactStore, prefix: string, step: number) {
-  try {
-    const buf = await store.readFile(curveKey(prefix, step), 'curve.json');
-    const wall = Number((await store.readDocument(wallKey(prefix, step)))?.toString('utf8'));
-    return {
-      curve: JSON.parse(buf.toString('utf8')) as CurvePoint[],
-      wallMs: Number.isFinite(wall) ? wall : 0,
-    };
-  } catch {
-    // The curve is a report nicety; training state comes from the checkpoint.
-    return { curve: [], wallMs: 0 };
-  }
-}
-
-/** A from-scratch Llama config: shape from params, vocabulary and special ids from the tokenizer. */
-async function initConfig(p: NonNullable<TrainParams['init']>, tokDir: string) {
-  const tokenizer = await HfTokenizer.load(tokDir);
-  const tc = JSON.parse(await readFile(path.join(tokDir, 'tokenizer_config.json'), 'utf8')) as {
-    bos_token?: string;
-    eos_token?: string;
-  };
-  const idOf = (t?: string) => (t === undefined ? null : (tokenizer.tokenToId(t) ?? null));
-  const config: LlamaConfig = {
-    architecture: 'LlamaForCausalLM',
-    modelType: 'llama',
-    vocabSize: tokenizer.vocabSize,
-    hiddenSize: p.hiddenSize,
-    intermediateSize: p.intermediateSize,
-    numHiddenLayers: p.numHiddenLayers,
-    numAttentionHeads: p.numAttentionHeads,
-    numKeyValueHeads: p.numKeyValueHeads,
-    headDim: p.hiddenSize / p.numAttentionHeads,
-    rmsNormEps: p.rmsNormEps,
-    ropeTheta: p.ropeTheta,
-    ropeScaling: null,
-    maxPositionEmbeddings: p.maxPositionEmbeddings,
-    tieWordEmbeddings: p.tieWordEmbeddings,
-    attentionBias: false,
-    oProjBias: false,
-    slidingWindow: null,
-    bosTokenId: idOf(tc.bos_token),
-    eosTokenId: idOf(tc.eos_token),
-    torchDtype: null,
-  };
-  return config;
-}
-
-/** Writes the seeded initial model as an HF folder with the data's tokenizer (pretraining). */
-async function initModelFolder(p: TrainParams, dataDir: string, out: string): Promise<void> {
-  await initBackend({ log: (line) => log.info(line) });
-  const tokDir = path.join(dataDir, TOKENIZER_DIR);
-  const config = await initConfig(p.init!, tokDir);
-  const model = LlamaModel.init(config, p.seed, { initializerRange: p.init!.initializerRange });
-  try {
-    await saveModelFolder(model, out, { sideFilesFrom: tokDir });
-  } finally {
-    model.dispose();
-  }
-}
-
-/** Trainable and computed (forward) parameter counts of the model the job trains. */
-function parameterCounts(config: LlamaConfig, p: TrainParams) {
-  const layers = resolveLayerIndices(
-    Array.from({ length: config.numHiddenLayers }, (_, i) => i),
-    config.numHiddenLayers,
-  );
-  const specs = parameterSpecs(config, layers);
-  const trainable = new Set(
-    selectTrainable(
-      specs,
-      layers,
-      config.numHiddenLayers,
-      trainSelection(p),
-      config.tieWordEmbeddings,
-    ),
-  );
-  const size = (s: { hfShape: number[] }) => tf.util.sizeFromShape(s.hfShape);
-  return {
-    trainableParams: specs.filter((s) => trainable.has(s.name)).reduce((n, s) => n + size(s), 0),
-    computedParams: specs.reduce((n, s) => n + size(s), 0),
-  };
-}
+type Ctx = StageContext<typeof trainStage>;
 
 /**
  * train: one causal-LM training activity for every method (elo on a detached model, full CP,
@@ -146,106 +49,30 @@ export const trainActivity = implementStage(
     withScratch(async (dir) => {
       const p = ctx.params;
       const dataDir = await fetchRef(ctx.store, ctx.inputs.data, dir, 'data');
-      const shards = await readShardList(dataDir);
       const eos = ctx.inputs.data.meta['eosTokenId'];
       if (typeof eos !== 'number') throw new TrainInputError('train: data ref has no eosTokenId');
-      let modelDir = path.join(dir, 'model');
-      if (ctx.inputs.model) modelDir = await fetchRef(ctx.store, ctx.inputs.model, dir, 'model');
-      else if (p.init) await initModelFolder(p, dataDir, modelDir);
-      else throw new TrainInputError('train: wire a `model` input or set params.init (a shape)');
-      const folder = await HfModelFolder.open(modelDir);
-      const config = folder.config;
-      await folder.close();
-
-      const checkpoints = ctx.artifactKey('checkpoints');
-      const curves = ctx.artifactKey('curves');
+      const modelDir = await modelFolder(ctx, dir, dataDir);
+      const config = await configOf(modelDir);
       const out = path.join(dir, 'trained');
       const logdir = path.join(dir, 'tensorboard');
-      const job: TrainJob = {
-        model: { folder: modelDir },
-        data: { shards: shards.train, eosTokenId: eos, seqLen: p.seqLen, batchSize: p.batchSize },
-        selection: trainSelection(p),
-        train: {
-          seed: p.seed,
-          totalSteps: p.steps,
-          gradAccumSteps: p.gradAccumSteps,
-          schedule: {
-            peakLr: p.lr,
-            minLr: p.lr * p.minLrRatio,
-            warmupSteps: Math.min(p.warmupSteps, p.steps),
-            totalSteps: p.steps,
-          },
-          adamw: { ...DEFAULT_ADAMW, weightDecay: p.weightDecay },
-          maxGradNorm: p.maxGradNorm,
-          checkpointEvery: p.checkpointEvery,
-        },
-        checkpoints: { storeUri: ctx.run.storeUri, prefix: checkpoints, keepLast: 2 },
-        output: { folder: out, dtype: p.dtype },
-        tensorboard: { logdir },
-      };
-      const curve: CurvePoint[] = [];
-      let attemptMs = 0;
-      /** Steps before this attempt's first one (a resumed run), from the curve saved with them. */
-      const earlier = async () => {
-        const from = curve.length ? curve[0]!.step - 1 : 0;
-        if (from <= 0) return { curve: [], wallMs: 0 };
-        const saved = await loadCurve(ctx.store, curves, from);
-        return { ...saved, curve: saved.curve.filter((c) => c.step <= from) };
-      };
-      const hooks = trainingHooks(ctx, { totalSteps: p.steps });
-      const curveWrites = new WriteQueue();
-      let peakTensorBytes = 0;
-      let rssBytes = 0;
-      const result = await runTrainJobInWorker(job, {
-        signal: ctx.signal,
-        onStep: (info) => {
-          peakTensorBytes = Math.max(peakTensorBytes, info.peakTensorBytes);
-          rssBytes = Math.max(rssBytes, info.rssBytes);
-          curve.push({ step: info.step, tokens: info.tokens, loss: info.loss });
-          attemptMs += info.timings.stepMs;
-          hooks.onStep(info);
-        },
-        onLog: (line) => log.warn(line),
-        onCheckpoint: (key, step) => {
-          hooks.onCheckpoint(key, step);
-          const upTo = [...curve];
-          const msHere = attemptMs;
-          curveWrites.add(async () => {
-            const before = await earlier();
-            await ctx.store.commitFiles(
-              curveKey(curves, step),
-              [{ path: 'curve.json', data: JSON.stringify([...before.curve, ...upTo]) }],
-              { producer: producerOf(ctx.stage), meta: { step } },
-            );
-            await ctx.store.writeDocument(wallKey(curves, step), String(before.wallMs + msHere));
-          });
-        },
+      const job = trainJobOf(p, {
+        modelDir,
+        shards: (await readShardList(dataDir)).train,
+        eosTokenId: eos,
+        storeUri: ctx.run.storeUri,
+        checkpoints: ctx.artifactKey('checkpoints'),
+        out,
+        logdir,
       });
-      await curveWrites.drain();
-      // The trainer wrote a checkpoint at this step; the next attempt resumes there.
-      hooks.rethrowIfStopped(result);
-      // A resumed run: the curve up to the resume point comes from the checkpoint it resumed.
-      const before = await earlier();
-      const full = [...before.curve, ...curve];
 
-      const wallMs = before.wallMs + attemptMs;
-      const counts = parameterCounts(config, p);
-      const run: TrainingRun = {
-        stage: ctx.nodeId,
-        method: p.label ?? p.mode,
-        layers: Array.from({ length: config.numHiddenLayers }, (_, i) => i),
-        tokens: result.tokens,
-        wallMs,
-        tokensPerSec: wallMs > 0 ? result.tokens / (wallMs / 1000) : 0,
-        ...counts,
-        peakTensorBytes,
-        rssBytes,
-        curve: full,
-      };
-      const detach = ctx.inputs.model?.meta['baseLayers'];
-      if (Array.isArray(detach)) run.layers = detach as number[];
-      else if (p.mode === 'freeze-tune' && p.layers)
-        run.layers = resolveLayerIndices(p.layers, config.numHiddenLayers);
+      const progress = new TrainProgress(ctx);
+      const result = await runTrainJobInWorker(job, progress.callbacks());
+      await progress.drain();
+      // The trainer wrote a checkpoint at this step; the next attempt resumes there.
+      progress.hooks.rethrowIfStopped(result);
+      const run = await progress.trainingRun(result, config);
+      const counts = { trainableParams: run.trainableParams, computedParams: run.computedParams };
+
       const model = await ctx.store.commitFolder(ctx.artifactKey('model'), out, {
         producer: producerOf(ctx.stage),
         meta: {
@@ -263,9 +90,9 @@ export const trainActivity = implementStage(
         [{ path: TRAINING_FILE, data: JSON.stringify(run, null, 2) }],
         { producer: producerOf(ctx.stage) },
       );
-      // TensorBoard event files beside the metrics (native backends write them; a resumed attempt's
-      // file starts at its resume point, curve.json has every step). Per attempt: event files
-      // hold wall times, which no retry reproduces.
+      // TensorBoard event files beside the metrics (native backends write them; a resumed
+      // attempt's file starts at its resume point, curve.json has every step). Per attempt:
+      // event files hold wall times, which no retry reproduces.
       if (existsSync(logdir)) {
         await ctx.store.commitFolder(ctx.attemptKey('tensorboard'), logdir, {
           producer: producerOf(ctx.stage),
@@ -276,15 +103,161 @@ export const trainActivity = implementStage(
         metrics: {
           steps: result.step,
           tokens: result.tokens,
-          finalLoss: result.lastLoss ?? full.at(-1)?.loss ?? 0,
-          wallMs,
+          finalLoss: result.lastLoss ?? run.curve.at(-1)?.loss ?? 0,
+          wallMs: run.wallMs,
           tokensPerSec: run.tokensPerSec,
           ...counts,
-          peakTensorBytes,
-          rssBytes,
+          peakTensorBytes: run.peakTensorBytes,
+          rssBytes: run.rssBytes,
           resumedFromStep: result.resumedFrom ?? 0,
         },
       };
     }),
   { memory: trainMemoryNeed },
 );
+
+/** The model to train: the `model` input, or a seeded one of `params.init`'s shape. */
+async function modelFolder(ctx: Ctx, dir: string, dataDir: string): Promise<string> {
+  const p = ctx.params;
+  if (ctx.inputs.model) return fetchRef(ctx.store, ctx.inputs.model, dir, 'model');
+  if (!p.init)
+    throw new TrainInputError('train: wire a `model` input or set params.init (a shape)');
+  const modelDir = path.join(dir, 'model');
+  await initBackend({ log: (line) => log.info(line) });
+  await initModelFolder(p.init, p.seed, path.join(dataDir, TOKENIZER_DIR), modelDir);
+  return modelDir;
+}
+
+async function configOf(modelDir: string): Promise<LlamaConfig> {
+  const folder = await HfModelFolder.open(modelDir);
+  try {
+    return folder.config;
+  } finally {
+    await folder.close();
+  }
+}
+
+/** The engine's TrainJob for the stage's params. */
+function trainJobOf(
+  p: TrainParams,
+  at: {
+    modelDir: string;
+    shards: string[];
+    eosTokenId: number;
+    storeUri: string;
+    checkpoints: string;
+    out: string;
+    logdir: string;
+  },
+): TrainJob {
+  return {
+    model: { folder: at.modelDir },
+    data: {
+      shards: at.shards,
+      eosTokenId: at.eosTokenId,
+      seqLen: p.seqLen,
+      batchSize: p.batchSize,
+    },
+    selection: trainSelection(p),
+    train: {
+      seed: p.seed,
+      totalSteps: p.steps,
+      gradAccumSteps: p.gradAccumSteps,
+      schedule: {
+        peakLr: p.lr,
+        minLr: p.lr * p.minLrRatio,
+        warmupSteps: Math.min(p.warmupSteps, p.steps),
+        totalSteps: p.steps,
+      },
+      adamw: { ...DEFAULT_ADAMW, weightDecay: p.weightDecay },
+      maxGradNorm: p.maxGradNorm,
+      checkpointEvery: p.checkpointEvery,
+    },
+    checkpoints: { storeUri: at.storeUri, prefix: at.checkpoints, keepLast: 2 },
+    output: { folder: at.out, dtype: p.dtype },
+    tensorboard: { logdir: at.logdir },
+  };
+}
+
+/**
+ * One attempt's progress: every step becomes a heartbeat and a curve point, every checkpoint
+ * gets the curve up to it (so a resumed run reports the whole curve), and memory peaks are kept.
+ */
+class TrainProgress {
+  readonly hooks;
+  private readonly curve: CurvePoint[] = [];
+  private readonly curveWrites = new WriteQueue();
+  private readonly curves: string;
+  private attemptMs = 0;
+  private peakTensorBytes = 0;
+  private rssBytes = 0;
+
+  constructor(private readonly ctx: Ctx) {
+    this.hooks = trainingHooks(ctx, { totalSteps: ctx.params.steps });
+    this.curves = ctx.artifactKey('curves');
+  }
+
+  callbacks(): Parameters<typeof runTrainJobInWorker>[1] {
+    return {
+      signal: this.ctx.signal,
+      onStep: (info) => {
+        this.peakTensorBytes = Math.max(this.peakTensorBytes, info.peakTensorBytes);
+        this.rssBytes = Math.max(this.rssBytes, info.rssBytes);
+        this.curve.push({ step: info.step, tokens: info.tokens, loss: info.loss });
+        this.attemptMs += info.timings.stepMs;
+        this.hooks.onStep(info);
+      },
+      onLog: (line) => log.warn(line),
+      onCheckpoint: (key, step) => {
+        this.hooks.onCheckpoint(key, step);
+        const upTo = [...this.curve];
+        const msHere = this.attemptMs;
+        this.curveWrites.add(async () => {
+          const before = await this.earlier();
+          const saved = { curve: [...before.curve, ...upTo], wallMs: before.wallMs + msHere };
+          await saveCurve(this.ctx.store, this.curves, step, saved, producerOf(this.ctx.stage));
+        });
+      },
+    };
+  }
+
+  drain(): Promise<void> {
+    return this.curveWrites.drain();
+  }
+
+  /** Steps before this attempt's first one (a resumed run), from the curve saved with them. */
+  private async earlier(): Promise<SavedCurve> {
+    const from = this.curve.length ? this.curve[0]!.step - 1 : 0;
+    if (from <= 0) return { curve: [], wallMs: 0 };
+    const saved = await loadCurve(this.ctx.store, this.curves, from);
+    return { ...saved, curve: saved.curve.filter((c) => c.step <= from) };
+  }
+
+  /** The run's report record: the whole curve (earlier attempts' too), cost and parameters. */
+  async trainingRun(result: TrainJobResult, config: LlamaConfig): Promise<TrainingRun> {
+    const { ctx } = this;
+    const p = ctx.params;
+    const before = await this.earlier();
+    const wallMs = before.wallMs + this.attemptMs;
+    const allLayers = Array.from({ length: config.numHiddenLayers }, (_, i) => i);
+    const counted = countTrainable(config, allLayers, trainSelection(p));
+    const detached = ctx.inputs.model?.meta['baseLayers'];
+    return {
+      stage: ctx.nodeId,
+      method: p.label ?? p.mode,
+      layers: Array.isArray(detached)
+        ? (detached as number[])
+        : p.mode === 'freeze-tune' && p.layers
+          ? resolveLayerIndices(p.layers, config.numHiddenLayers)
+          : allLayers,
+      tokens: result.tokens,
+      wallMs,
+      tokensPerSec: wallMs > 0 ? result.tokens / (wallMs / 1000) : 0,
+      trainableParams: counted.trainable,
+      computedParams: counted.computed,
+      peakTensorBytes: this.peakTensorBytes,
+      rssBytes: this.rssBytes,
+      curve: [...before.curve, ...this.curve],
+    };
+  }
+}

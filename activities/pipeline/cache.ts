@@ -1,8 +1,11 @@
+import { activityInfo } from '@temporalio/activity';
+import { producerOf } from '../../storage/manifest.js';
 import { z } from 'zod';
-import { cacheEntryKey, cacheKey } from '../../pipeline/cache-key.js';
+import { cacheEntryKey, cacheKey } from './cache-key.js';
 import { stageCatalog } from '../../pipeline/catalog.js';
 import { ArtifactRefSchema, type ArtifactRef } from '../../storage/artifact-ref.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
+import { parseOrFail } from '../stage-activity.js';
 import { sourceDigests } from './source-digests.js';
 
 export interface CacheLookupInput {
@@ -45,9 +48,18 @@ export const createCacheActivities = (storeFor: (uri: string) => Promise<Artifac
    * the committed entry at `cache/<key>` if usable.
    */
   async pipelineCacheLookup(input: CacheLookupInput): Promise<CacheLookupResult> {
-    const sourcesOf = stageCatalog.get(input.stage)?.sourcesOf;
-    const sources = sourcesOf ? await sourceDigests(sourcesOf(input.params)) : {};
-    const key = cacheKey({ ...input, sources });
+    // The workflow passes params as the DAG wrote them (its bundle carries no zod): the key is
+    // over the params the stage's schema parsed, defaults filled in, as the stage will run them.
+    const stage = stageCatalog.require(input.stage);
+    const parsed = stage.params.safeParse(input.params);
+    const params = parsed.success
+      ? parsed.data
+      : parseOrFail(stage.params, input.params, `${stage.name}: params`, {
+          stage: stage.name,
+          attempt: activityInfo().attempt,
+        });
+    const sources = stage.sourcesOf ? await sourceDigests(stage.sourcesOf(params)) : {};
+    const key = cacheKey({ ...input, params, sources });
     if (!input.lookup) return { key };
     const store = await storeFor(input.storeUri);
     if (!(await store.readManifest(cacheEntryKey(key)))) return { key };
@@ -74,7 +86,10 @@ export const createCacheActivities = (storeFor: (uri: string) => Promise<Artifac
     await store.commitFiles(
       cacheEntryKey(input.key),
       [{ path: ENTRY_FILE, data: JSON.stringify(entry, null, 2) }],
-      { producer: `${input.stage}@${input.version}`, meta: { cacheKey: input.key } },
+      {
+        producer: producerOf({ name: input.stage, version: input.version }),
+        meta: { cacheKey: input.key },
+      },
     );
   },
 });

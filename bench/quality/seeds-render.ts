@@ -1,9 +1,6 @@
 // docs/benchmarks/quality-seeds.md from the seeds bench's results: every figure as mean (min–max
 // over seeds), the comparisons with their margins, and the paper's four targets judged by the
 // rule in seed-stats.ts (a verdict only where a difference exceeds the spread).
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { projectRoot } from '../../infra/project-paths.js';
 import type { Bpb, QualityRun } from '../quality.js';
 import {
   type Comparison,
@@ -234,21 +231,4 @@ export function renderSeeds(r: SeedsResults, resultsFile: string): string {
     '',
   ];
   return out.join('\n');
-}
-
-export const SEEDS_BEGIN =
-  '<!-- quality-seeds:begin (summary of docs/benchmarks/quality-seeds.md, by hand) -->';
-export const SEEDS_END = '<!-- quality-seeds:end -->';
-
-/**
- * The hand-written summary of the seeds bench in docs/benchmarks.md, as it stands: the page's
- * renderer keeps it when it regenerates the rest ('' when there is none).
- */
-export async function keptSeedsSection(): Promise<string> {
-  const doc = await readFile(path.join(projectRoot, 'docs', 'benchmarks.md'), 'utf8').catch(
-    () => '',
-  );
-  const a = doc.indexOf(SEEDS_BEGIN);
-  const b = doc.indexOf(SEEDS_END);
-  return a >= 0 && b > a ? doc.slice(a, b + SEEDS_END.length) : '';
 }

@@ -18,7 +18,7 @@ import { planFor } from '../bench-trainer.js';
 import { idealSpeedup } from '../flop-model.js';
 import { baseRun, eloRun, inPlaceRun, type QualityContext, type QualityRun } from '../quality.js';
 import { prettierFormat } from '../render-docs.js';
-import { ABLATION_LAYERS } from './ablation-layers.js';
+import { ABLATION_LAYERS } from '../sections.js';
 import { renderSeeds } from './seeds-render.js';
 
 const TARGET = 'ko';

@@ -9,8 +9,8 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import type { Command } from 'commander';
 import { projectRoot } from '../../infra/project-paths.js';
 import type { DevServer } from '../../infra/temporal-dev-server.js';
-import { fleetSnapshot } from '../../pipeline/fleet.js';
-import { startRun } from '../../pipeline/run-client.js';
+import { fleetSnapshot } from '../../client/fleet.js';
+import { startRun } from '../../client/run-client.js';
 import { TASK_QUEUES } from '../../pipeline/task-queues.js';
 import { printOutcome } from './runs.js';
 import { storeUriOf, taskQueues, withClient } from '../client.js';

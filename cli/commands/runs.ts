@@ -1,15 +1,15 @@
 // `elo validate|run|watch|runs|show|history|cancel|report`: starting runs and auditing them.
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { describeRun, type RunDescription } from '../../pipeline/describe-run.js';
-import { startRun } from '../../pipeline/run-client.js';
-import { formatTimeline, historyToTimeline } from '../../pipeline/timeline.js';
+import { describeRun, type RunDescription } from '../../client/describe-run.js';
+import { startRun } from '../../client/run-client.js';
+import { formatTimeline, historyToTimeline } from '../../client/timeline.js';
 import { printJson, storeUriOf, taskQueues, withClient } from '../client.js';
 import { coveragePreflight } from '../coverage-preflight.js';
 import { throwUnlessCompleted, UsageError } from '../errors.js';
 import { reportLocation, resultsTable } from '../results.js';
 import { loadRunSource, runRequestOf } from '../run-source.js';
-import type { WaitReason } from '../../pipeline/stage-wait.js';
+import type { WaitReason } from '../../client/stage-wait.js';
 import { runLines, stageReasons, watchRun } from '../watch.js';
 
 /** `elo show --json`: stable field names (docs/elo-pipeline.md). */

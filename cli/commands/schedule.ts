@@ -2,7 +2,7 @@
 // runs of a config on a calendar. Policies are always sent explicitly (overlap, catch-up window,
 // pause on failure); audit scheduled runs through `elo runs` and run.json, not schedule notes.
 import type { Command } from 'commander';
-import * as schedules from '../../pipeline/schedules.js';
+import * as schedules from '../../client/schedules.js';
 import { printJson, storeUriOf, taskQueues, withClient } from '../client.js';
 import { UsageError } from '../errors.js';
 import { loadRunSource, runRequestOf } from '../run-source.js';

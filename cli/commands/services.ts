@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { projectRoot } from '../../infra/project-paths.js';
 import { startTemporalDevServer, type DevServer } from '../../infra/temporal-dev-server.js';
 import { UsageError } from '../errors.js';
+import { SEARCH_ATTRIBUTES } from '../../pipeline/search-attributes.js';
 
 const RUN_ROLE = fileURLToPath(new URL('../../workers/run-role.js', import.meta.url));
 
@@ -44,7 +45,12 @@ export function spawnWorker(
 export async function startLocalServer(log: (line: string) => void): Promise<DevServer> {
   const stateDir = path.join(projectRoot, '.temporal');
   await mkdir(stateDir, { recursive: true });
-  return startTemporalDevServer({ dbFile: path.join(stateDir, 'dev.db'), ui: true, log });
+  return startTemporalDevServer({
+    searchAttributes: SEARCH_ATTRIBUTES,
+    dbFile: path.join(stateDir, 'dev.db'),
+    ui: true,
+    log,
+  });
 }
 
 const untilSignal = () =>

@@ -1,6 +1,6 @@
 // `elo workers`: who polls each task queue, what every worker runs, what waits and why.
 import type { Command } from 'commander';
-import { fleetSnapshot } from '../../pipeline/fleet.js';
+import { fleetSnapshot } from '../../client/fleet.js';
 import { printJson, taskQueues, withClient } from '../client.js';
 import { workersJson, workersText } from '../fleet-view.js';
 

@@ -1,13 +1,14 @@
 // Checkpoints in the artifact store: files staged locally, committed with the store's protocol
 // (files first, MANIFEST.json with sha256 last). Loading walks back from the newest checkpoint to
 // the first one whose files all verify; a partial or corrupt checkpoint is skipped, never fatal.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { CorruptArtifactError } from '../../storage/errors.js';
+import { withScratch } from '../../storage/scratch.js';
 import { isTransientStoreError } from '../../storage/transient.js';
 import { CheckpointError, ShapeMismatchError } from '../errors.js';
+import { checkpointKey, checkpointStep, newestFirst } from './checkpoint-keys.js';
 import { readHostTensors, writeHostTensors } from '../io/host-tensors.js';
 import type { LlamaModel } from '../model/llama-model.js';
 import type { AdamW } from './adamw.js';
@@ -30,9 +31,6 @@ export interface StoreCheckpointerOptions {
   log?: (line: string) => void;
 }
 
-const STEP_KEY = /\/step-(\d+)$/;
-const stepOf = (key: string) => Number(STEP_KEY.exec(key)?.[1]);
-
 export class StoreCheckpointer implements Checkpointer {
   constructor(
     private readonly store: CheckpointStore,
@@ -42,13 +40,12 @@ export class StoreCheckpointer implements Checkpointer {
   ) {}
 
   keyFor(step: number): string {
-    return `${this.prefix}/step-${String(step).padStart(8, '0')}`;
+    return checkpointKey(this.prefix, step);
   }
 
   async save(model: LlamaModel, optimizer: AdamW, state: TrainState): Promise<string> {
     const key = this.keyFor(state.step);
-    const staging = await mkdtemp(path.join(os.tmpdir(), 'elo-ckpt-'));
-    try {
+    await withScratch(async (staging) => {
       await writeHostTensors(path.join(staging, MODEL_FILE), model.weights.toHostLazy(), {
         format: 'pt',
       });
@@ -61,17 +58,14 @@ export class StoreCheckpointer implements Checkpointer {
         producer: 'engine/train',
         meta: { step: state.step, tokens: state.tokens },
       });
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
+    }, 'elo-ckpt-');
     await this.prune();
     return key;
   }
 
   /** Committed checkpoint keys, newest first. */
   async list(): Promise<string[]> {
-    const keys = (await this.store.list(this.prefix)).filter((k) => STEP_KEY.test(k));
-    return keys.sort((a, b) => stepOf(b) - stepOf(a));
+    return newestFirst(await this.store.list(this.prefix));
   }
 
   private async prune(): Promise<void> {
@@ -82,45 +76,56 @@ export class StoreCheckpointer implements Checkpointer {
 
   async loadLatest(model: LlamaModel, optimizer: AdamW): Promise<LoadedState | null> {
     for (const key of await this.list()) {
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'elo-resume-'));
-      try {
-        let state: TrainState;
-        let weights;
-        let moments;
-        try {
-          await this.store.fetchFolder(key, dir); // verifies every file's sha256
-          state = JSON.parse(await readFile(path.join(dir, STATE_FILE), 'utf8')) as TrainState;
-          weights = await readHostTensors(path.join(dir, MODEL_FILE));
-          moments = await readHostTensors(path.join(dir, OPTIMIZER_FILE));
-        } catch (err) {
-          // A store that cannot be reached is not a bad checkpoint: falling back past it would
-          // throw away good work. The attempt fails (after the store's own retries) instead.
-          if (isTransientStoreError(err)) throw err;
-          this.opts.log?.(
-            `[engine] skipping checkpoint ${key} (step ${stepOf(key)}): ${(err as Error).message}; ` +
-              'falling back to an older one',
-          );
-          // Repaired, not kept: re-saving this step later must write fresh files, and a commit
-          // of identical content would otherwise return the damaged artifact as is.
-          if (err instanceof CorruptArtifactError) await this.store.delete(key);
-          continue;
-        }
-        // A checkpoint that verifies but does not fit this model is a config error: say so.
-        if (JSON.stringify(state.layers) !== JSON.stringify(model.layerIndices)) {
-          throw new CheckpointError(
-            `${key}: checkpoint holds layers [${state.layers}], the model [${model.layerIndices}]`,
-          );
-        }
-        model.weights.assignFromHost(weights, `${key}/${MODEL_FILE}`);
-        optimizer.importState(moments, state.optimizerSteps, `${key}/${OPTIMIZER_FILE}`);
-        return { ...state, key };
-      } catch (err) {
-        if (err instanceof ShapeMismatchError || err instanceof CheckpointError) throw err;
-        throw new CheckpointError(`${key}: ${(err as Error).message}`);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      const loaded = await withScratch(
+        (dir) => this.tryLoad(key, dir, model, optimizer),
+        'elo-resume-',
+      );
+      if (loaded) return loaded;
     }
     return null;
+  }
+
+  /** One checkpoint into model and optimizer; null when it does not verify (and is skipped). */
+  private async tryLoad(
+    key: string,
+    dir: string,
+    model: LlamaModel,
+    optimizer: AdamW,
+  ): Promise<LoadedState | null> {
+    try {
+      let state: TrainState;
+      let weights;
+      let moments;
+      try {
+        await this.store.fetchFolder(key, dir); // verifies every file's sha256
+        state = JSON.parse(await readFile(path.join(dir, STATE_FILE), 'utf8')) as TrainState;
+        weights = await readHostTensors(path.join(dir, MODEL_FILE));
+        moments = await readHostTensors(path.join(dir, OPTIMIZER_FILE));
+      } catch (err) {
+        // A store that cannot be reached is not a bad checkpoint: falling back past it would
+        // throw away good work. The attempt fails (after the store's own retries) instead.
+        if (isTransientStoreError(err)) throw err;
+        this.opts.log?.(
+          `[engine] skipping checkpoint ${key} (step ${checkpointStep(key)}): ${(err as Error).message}; ` +
+            'falling back to an older one',
+        );
+        // Repaired, not kept: re-saving this step later must write fresh files, and a commit
+        // of identical content would otherwise return the damaged artifact as is.
+        if (err instanceof CorruptArtifactError) await this.store.delete(key);
+        return null;
+      }
+      // A checkpoint that verifies but does not fit this model is a config error: say so.
+      if (JSON.stringify(state.layers) !== JSON.stringify(model.layerIndices)) {
+        throw new CheckpointError(
+          `${key}: checkpoint holds layers [${state.layers}], the model [${model.layerIndices}]`,
+        );
+      }
+      model.weights.assignFromHost(weights, `${key}/${MODEL_FILE}`);
+      optimizer.importState(moments, state.optimizerSteps, `${key}/${OPTIMIZER_FILE}`);
+      return { ...state, key };
+    } catch (err) {
+      if (err instanceof ShapeMismatchError || err instanceof CheckpointError) throw err;
+      throw new CheckpointError(`${key}: ${(err as Error).message}`);
+    }
   }
 }

@@ -78,23 +78,28 @@ export function neighbours(layers: readonly number[], numHiddenLayers: number): 
   return [...out].sort((a, b) => a - b);
 }
 
-/** Trainable parameters of a selection and the largest trainable tensor, without building it. */
+/**
+ * Trainable parameters of a selection, the largest trainable tensor, and every parameter the
+ * forward pass computes with (the model's layers), without building the model.
+ */
 export function countTrainable(
   config: LlamaConfig,
   modelLayers: readonly number[],
   sel: TrainableSelection,
-): { trainable: number; largestTensor: number } {
+): { trainable: number; largestTensor: number; computed: number } {
   const specs = parameterSpecs(config, modelLayers);
   const names = new Set(
     selectTrainable(specs, modelLayers, config.numHiddenLayers, sel, config.tieWordEmbeddings),
   );
   let trainable = 0;
   let largestTensor = 0;
+  let computed = 0;
   for (const s of specs) {
-    if (!names.has(s.name)) continue;
     const n = s.hfShape.reduce((a, b) => a * b, 1);
+    computed += n;
+    if (!names.has(s.name)) continue;
     trainable += n;
     largestTensor = Math.max(largestTensor, n);
   }
-  return { trainable, largestTensor };
+  return { trainable, largestTensor, computed };
 }

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { initBackend } from '../../engine/backend.js';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import { openStore } from '../../storage/open-store.js';
 import { tinyBaseModel, tinyLanguages } from '../support/elo-fixtures.js';
 import { startGpuWorker } from '../support/gpu-worker.js';

@@ -15,6 +15,7 @@ import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';
 import { uniqueName } from '../support/servers.js';
 import { faultTrainDag, figure, gateReached, trainedWeights } from '../support/train-faults.js';
+import { SEARCH_ATTRIBUTES } from '../../pipeline/search-attributes.js';
 
 const DOWN_S = Number(process.env['ELO_FAULT_TEMPORAL_DOWN_S'] ?? 10);
 const GATE_STEP = 15;
@@ -27,7 +28,11 @@ describe('fault: the Temporal server killed and restarted on its db mid-run', ()
   before(async () => {
     await initBackend({ backend: 'wasm', log: () => {} });
     dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'temporal-'));
-    server = await startTemporalDevServer({ dbFile: path.join(dir, 'dev.db'), ui: false });
+    server = await startTemporalDevServer({
+      searchAttributes: SEARCH_ATTRIBUTES,
+      dbFile: path.join(dir, 'dev.db'),
+      ui: false,
+    });
     // This file's harness, workers and children use this server; restarts keep its port.
     process.env['TEMPORAL_ADDRESS'] = server.address;
     process.env['TEMPORAL_PORT'] = server.address.split(':')[1]!;
@@ -63,7 +68,11 @@ describe('fault: the Temporal server killed and restarted on its db mid-run', ()
         const down = Date.now();
         await release(); // training goes on while the server is away
         await new Promise((r) => setTimeout(r, DOWN_S * 1000));
-        server = await startTemporalDevServer({ dbFile: path.join(dir, 'dev.db'), ui: false });
+        server = await startTemporalDevServer({
+          searchAttributes: SEARCH_ATTRIBUTES,
+          dbFile: path.join(dir, 'dev.db'),
+          ui: false,
+        });
         const outage = (Date.now() - down) / 1000;
         const result = await handle.result();
         const train = result.nodes.find((n) => n.id === 'train')!;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { RUN_EXIT_CODES } from '../../cli/errors.js';
 import type { DagSpec } from '../../pipeline/dag.js';
-import { pipelineStartOptions } from '../../pipeline/run-client.js';
+import { pipelineStartOptions } from '../../client/run-client.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
 import { elo } from '../support/run-elo.js';
 import { temporalAddress, uniqueName } from '../support/servers.js';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { initBackend } from '../../engine/backend.js';
 import type { DagSpec } from '../../pipeline/dag.js';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import type { TrainingRun } from '../../reports/report-data.js';
 import { TOKENIZER, tinyBaseModel, tinyLanguages } from '../support/elo-fixtures.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { showJson } from '../../cli/commands/runs.js';
 import type { WorkersJson } from '../../cli/fleet-view.js';
 import type { DagSpec } from '../../pipeline/dag.js';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
 import { elo } from '../support/run-elo.js';

@@ -11,7 +11,7 @@ import { formatBytes } from '../../engine/memory-model.js';
 import { selectionMemory } from '../../engine/train/selection-memory.js';
 import { HfModelFolder } from '../../formats/index.js';
 import type { DagSpec } from '../../pipeline/dag.js';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import { MemoryBudget } from '../../workers/memory-budget.js';
 import { TOKENIZER, tinyBaseModel, tinyLanguages } from '../support/elo-fixtures.js';
 import { PipelineHarness, runFailure } from '../support/pipeline-harness.js';

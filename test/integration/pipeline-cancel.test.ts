@@ -1,9 +1,9 @@
 import { CancelledFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import { runManifestKey, type RunManifest } from '../../pipeline/run-state.js';
-import type { NodesView } from '../../workflows/run-pipeline.js';
+import { nodesQuery } from '../../pipeline/run-state.js';
 import { PipelineHarness, runFailure, waitFor } from '../support/pipeline-harness.js';
 import { uniqueName } from '../support/servers.js';
 
@@ -52,7 +52,7 @@ describe('pipeline cancellation (real Temporal server)', () => {
       const failed = await runFailure(handle);
       return {
         failure: failed,
-        view: await handle.query<NodesView>('nodes'),
+        view: await handle.query(nodesQuery),
         progressStep: live.live?.progress?.step ?? 0,
       };
     });

@@ -2,8 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DagValidationError } from '../../pipeline/dag.js';
-import { runManifestKey, type RunManifest } from '../../pipeline/run-state.js';
-import type { NodesView } from '../../workflows/run-pipeline.js';
+import { nodesQuery, runManifestKey, type RunManifest } from '../../pipeline/run-state.js';
 import { PipelineHarness, readText, runFailure } from '../support/pipeline-harness.js';
 import { uniqueName } from '../support/servers.js';
 
@@ -131,7 +130,7 @@ describe('pipeline executor (real Temporal server)', () => {
         },
       });
       const done = await handle.result();
-      const view = await handle.query<NodesView>('nodes');
+      const view = await handle.query(nodesQuery);
       assert.deepEqual(view.nodes, done.nodes);
       return done;
     });
@@ -161,7 +160,7 @@ describe('pipeline executor (real Temporal server)', () => {
         },
       });
       const failed = await runFailure(handle);
-      return { failure: failed, view: await handle.query<NodesView>('nodes') };
+      return { failure: failed, view: await handle.query(nodesQuery) };
     });
     const cause = failure.cause;
     assert.ok(cause instanceof ApplicationFailure);
@@ -205,18 +204,33 @@ describe('pipeline executor (real Temporal server)', () => {
     });
     await assert.rejects(h.client.workflow.getHandle(runName).describe(), /not found/i);
 
-    // Started behind the validator's back, the workflow itself rejects the DAG with every problem.
-    const failure = await h.withWorkers(queues, async () => {
-      const handle = await h.client.workflow.start('runPipeline', {
-        workflowId: runName,
-        taskQueue: queues.cpu,
-        args: [{ dag, storeUri: uri, taskQueues: queues }],
-      });
-      return runFailure(handle);
+    // Started behind the validator's back, the workflow itself rejects what it can check
+    // without schemas (its bundle carries no zod): the unknown stage, before running anything.
+    // Bad params are refused by the first activity that parses them, naming the field.
+    const { failure, paramsFailure, view } = await h.withWorkers(queues, async () => {
+      const start = (workflowId: string, spec: typeof dag) =>
+        h.client.workflow.start('runPipeline', {
+          workflowId,
+          taskQueue: queues.cpu,
+          args: [{ dag: spec, storeUri: uri, taskQueues: queues }],
+        });
+      const failed = await runFailure(await start(runName, dag));
+      const paramsRun = await start(`${runName}-params`, { ...dag, nodes: [dag.nodes[0]!] });
+      return {
+        failure: failed,
+        paramsFailure: await runFailure(paramsRun),
+        view: await paramsRun.query(nodesQuery),
+      };
     });
     assert.ok(failure.cause instanceof ApplicationFailure);
     assert.equal(failure.cause.type, 'DagValidationError');
-    assert.match(failure.cause.message, /params\.text/);
     assert.match(failure.cause.message, /unknown stage "nope"/);
+    assert.ok(paramsFailure.cause instanceof ApplicationFailure);
+    assert.equal(paramsFailure.cause.type, 'PipelineFailed');
+    assert.equal(view.nodes[0]?.state, 'failed');
+    assert.match(
+      view.nodes[0]?.error ?? '',
+      /^InvalidStageInput: demo-write-text: params invalid: text:/,
+    );
   });
 });

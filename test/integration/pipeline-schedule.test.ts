@@ -10,7 +10,7 @@ import {
   pausePipelineSchedule,
   triggerPipelineSchedule,
   unpausePipelineSchedule,
-} from '../../pipeline/schedules.js';
+} from '../../client/schedules.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
 import { uniqueName } from '../support/servers.js';
 

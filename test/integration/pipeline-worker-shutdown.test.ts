@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { checkpointKey } from '../../engine/train/checkpoint-keys.js';
 import { projectRoot } from '../../infra/project-paths.js';
 import type { DagSpec } from '../../pipeline/dag.js';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
@@ -81,7 +82,7 @@ describe('graceful worker shutdown (real worker processes, real Temporal server)
         // Shutdown did not wait for the training to end: the second worker had steps left.
         assert.ok(resumed < STEPS, `resumed from ${resumed} of ${STEPS}`);
         const checkpoints = (await store.list(`runs/${runName}/train/`)).filter((k) =>
-          k.endsWith(`/checkpoints/step-${String(resumed).padStart(9, '0')}`),
+          k.endsWith(checkpointKey('/checkpoints', resumed)),
         );
         assert.equal(checkpoints.length, 1);
 

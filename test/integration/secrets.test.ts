@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectRoot } from '../../infra/project-paths.js';
-import { historyToJson } from '../../pipeline/history-json.js';
+import { historyToJson } from '../../client/history-json.js';
 import { openStore } from '../../storage/open-store.js';
 import { runManifestKey } from '../../pipeline/run-state.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';

@@ -9,7 +9,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startRun, type RunRequest } from '../../pipeline/run-client.js';
+import { startRun, type RunRequest } from '../../client/run-client.js';
 import type { QueueKind } from '../../pipeline/task-queues.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { openStore } from '../../storage/open-store.js';

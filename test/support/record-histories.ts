@@ -4,16 +4,17 @@
  * the current workflow code. Re-record only on purpose (a deliberate, versioned workflow change):
  * the committed histories stand for runs already in flight in deployments.
  */
-import { historyToJson } from '../../pipeline/history-json.js';
+import { historyToJson } from '../../client/history-json.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../infra/project-paths.js';
 import { startTemporalDevServer } from '../../infra/temporal-dev-server.js';
 import type { DagSpec } from '../../pipeline/dag.js';
-import { describeRun } from '../../pipeline/describe-run.js';
+import { describeRun } from '../../client/describe-run.js';
 import { PipelineHarness, runFailure, waitFor } from './pipeline-harness.js';
 import { uniqueName } from './servers.js';
+import { SEARCH_ATTRIBUTES } from '../../pipeline/search-attributes.js';
 
 export const HISTORIES_DIR = path.join(projectRoot, 'test', 'histories');
 
@@ -57,7 +58,11 @@ async function record(): Promise<void> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-record-'));
   const server = process.env['TEMPORAL_ADDRESS']
     ? undefined
-    : await startTemporalDevServer({ dbFile: path.join(scratch, 'temporal.db'), ui: false });
+    : await startTemporalDevServer({
+        searchAttributes: SEARCH_ATTRIBUTES,
+        dbFile: path.join(scratch, 'temporal.db'),
+        ui: false,
+      });
   if (server) process.env['TEMPORAL_ADDRESS'] = server.address;
   process.env['ELO_TEST_SCRATCH'] = scratch;
   const h = await PipelineHarness.open();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { workersJson, workersText } from '../../../cli/fleet-view.js';
 import { otherRunsLines } from '../../../cli/other-runs.js';
-import type { FleetSnapshot } from '../../../pipeline/fleet.js';
+import type { FleetSnapshot } from '../../../client/fleet.js';
 
 const NOW = new Date('2026-12-02T01:00:00Z');
 const at = (secondsAgo: number) => new Date(NOW.getTime() - secondsAgo * 1000);

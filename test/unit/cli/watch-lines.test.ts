@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { nodeLine, progressText, runLines, withLastTable } from '../../../cli/watch.js';
-import type { NodeProgress } from '../../../pipeline/describe-run.js';
-import type { PendingStage } from '../../../pipeline/pending-stage.js';
+import type { NodeProgress } from '../../../client/describe-run.js';
+import type { PendingStage } from '../../../client/pending-stage.js';
 
 const live = (over: Partial<PendingStage>): PendingStage => ({
   nodeId: 'elo-pretrain',

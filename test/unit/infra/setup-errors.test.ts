@@ -63,7 +63,7 @@ describe('errors a newcomer meets', () => {
 
   it('a server that never answers times out, is killed, and says so', async () => {
     const pidFile = path.join(dir, 'slow.pid');
-    const started = Date.now();
+    let polls = 0;
     await assert.rejects(
       startService({
         name: 'slow server',
@@ -73,13 +73,18 @@ describe('errors a newcomer meets', () => {
           `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`,
         ],
         logFile: path.join(dir, 'slow.log'),
-        isReady: () => Promise.resolve(false),
+        isReady: () => Promise.resolve(++polls > 1_000),
         readyTimeoutMs: 1500,
         hint: 'h',
       }),
       /slow server did not come up within 1.5 s/,
     );
-    assert.ok(Date.now() - started < 15_000);
+    // It polled until its deadline and then gave up: more than once, and no more often than
+    // 1.5 s of 250 ms pauses allow (so it neither gave up at once nor kept waiting).
+    assert.ok(polls > 1 && polls <= 1500 / 250 + 2, `polled ${polls} times`);
+    const after = polls;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    assert.equal(polls, after, 'polling stops once startService has given up');
     const pid = Number(await readFile(pidFile, 'utf8'));
     assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the timed-out server must be stopped');
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { stageCatalog } from '../../../pipeline/catalog.js';
-import { DagValidationError, validateDag, type DagSpec } from '../../../pipeline/dag.js';
+import { DagValidationError, type DagSpec } from '../../../pipeline/dag.js';
+import { validateDag } from '../../../pipeline/dag-schema.js';
 import { StageRegistry } from '../../../pipeline/stage-registry.js';
 import { artifacts, defineStage } from '../../../pipeline/stage.js';
 

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { History } from '@temporalio/common/lib/proto-utils.js';
 import { projectRoot } from '../../../infra/project-paths.js';
-import { historyFromJson } from '../../../pipeline/history-json.js';
+import { historyFromJson } from '../../../client/history-json.js';
 
 /** The committed histories (test/histories/*.json, from `npm run record-histories`). */
 export async function recordedHistories(): Promise<Array<{ name: string; history: History }>> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { connectWorker, TemporalUnreachableError } from '../../../workers/connect.js';
 import { WorkerConfigError, workerEnv } from '../../../workers/worker-env.js';
-import { connectClient, temporalEnv } from '../../../pipeline/temporal-connection.js';
+import { connectClient, temporalEnv } from '../../../client/temporal-connection.js';
 
 describe('worker settings', () => {
   it('has defaults for a local dev server', () => {

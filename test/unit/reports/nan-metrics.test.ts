@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resultsTable } from '../../../cli/results.js';
-import type { NodeProgress } from '../../../pipeline/describe-run.js';
+import type { NodeProgress } from '../../../client/describe-run.js';
 import { ReportDataSchema } from '../../../reports/report-data.js';
 import { evaluationTable } from '../../../reports/tables.js';
 

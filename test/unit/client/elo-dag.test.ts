@@ -3,14 +3,14 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { projectRoot } from '../../../infra/project-paths.js';
 import { stageCatalog } from '../../../pipeline/catalog.js';
-import { validateDag } from '../../../pipeline/dag.js';
-import { buildDag } from '../../../pipeline/elo-dag.js';
+import { validateDag } from '../../../pipeline/dag-schema.js';
+import { buildDag } from '../../../client/elo-dag.js';
 import {
   loadRunConfig,
   parseRunConfig,
   resolveRunConfig,
   RunConfigError,
-} from '../../../pipeline/run-config.js';
+} from '../../../client/run-config.js';
 
 const minimal = { name: 'r1', baseModel: 'models/base', target: 'ko' };
 

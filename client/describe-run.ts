@@ -1,8 +1,7 @@
 import type { Client } from '@temporalio/client';
-import type { NodesView } from '../workflows/run-pipeline.js';
-import { stageCatalog } from './catalog.js';
+import { stageCatalog } from '../pipeline/catalog.js';
 import { pendingStage, type PendingStage } from './pending-stage.js';
-import type { NodeRecord } from './run-state.js';
+import { nodesQuery, type NodeRecord } from '../pipeline/run-state.js';
 
 export interface NodeProgress extends NodeRecord {
   /** For running stages: the attempt in progress, who runs it and the last heartbeat's details. */
@@ -48,7 +47,7 @@ export async function describeRun(client: Client, workflowId: string): Promise<R
     // A query waits for a worker to answer it; with the run's cpu worker gone it would wait for
     // minutes, and the watch with it: give up after a few seconds and show what the server knows.
     client
-      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<NodesView>('nodes'))
+      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(nodesQuery))
       .then(
         (view) => ({ view }),
         (err: unknown) => ({ error: queryError(err) }),

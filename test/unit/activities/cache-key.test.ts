@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cacheKey } from '../../../pipeline/cache-key.js';
+import { cacheKey } from '../../../activities/pipeline/cache-key.js';
 
 const ref = (sha: string, uri = 'file:///runs/a/n/text') => ({
   uri,

@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { shippedCorporaParams } from '../dataprep/shipped-corpora.js';
 import { projectRoot } from '../infra/project-paths.js';
-import { evaluateStage, modelInitSchema, trainParamsSchema } from './stages/elo.js';
+import { evaluateStage, modelInitSchema, trainParamsSchema } from '../pipeline/stages/elo.js';
 
 const langCode = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/, 'expected a language code');
 

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { ArtifactRef } from '../storage/artifact-ref.js';
-import { canonicalJson } from '../formats/canonical-json.js';
+import type { ArtifactRef } from '../../storage/artifact-ref.js';
+import { sha256Json } from '../../formats/sha256.js';
 
 export interface CacheKeyParts {
   stage: string;
@@ -21,7 +20,7 @@ export function cacheKey(parts: CacheKeyParts): string {
   const inputs = Object.fromEntries(
     Object.entries(parts.inputs).map(([name, ref]) => [name, ref.sha256]),
   );
-  const text = canonicalJson({
+  return sha256Json({
     stage: parts.stage,
     version: parts.version,
     params: parts.params,
@@ -29,7 +28,6 @@ export function cacheKey(parts: CacheKeyParts): string {
     // Only where a stage names files: other stages keep the keys they always had.
     ...(parts.sources && Object.keys(parts.sources).length ? { sources: parts.sources } : {}),
   });
-  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Where a stage result's cache entry is committed in the store. */

@@ -7,8 +7,8 @@ import {
   type ScheduleSummary,
 } from '@temporalio/client';
 import type { runPipeline } from '../workflows/run-pipeline.js';
-import { stageCatalog } from './catalog.js';
-import { validateDag } from './dag.js';
+import { stageCatalog } from '../pipeline/catalog.js';
+import { validateDag } from '../pipeline/dag-schema.js';
 import { startOptionsFor, type RunRequest } from './run-client.js';
 
 export type OverlapPolicy = 'skip' | 'buffer-one' | 'buffer-all' | 'cancel-other' | 'allow-all';

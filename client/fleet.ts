@@ -5,9 +5,9 @@
 // carry). `elo workers` prints it; `elo watch` explains a queued or silent stage with it.
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { stageCatalog } from './catalog.js';
+import { stageCatalog } from '../pipeline/catalog.js';
 import { pendingStage, timestampMs, type PendingStage } from './pending-stage.js';
-import { TASK_QUEUES, type QueueKind } from './task-queues.js';
+import { TASK_QUEUES, type QueueKind } from '../pipeline/task-queues.js';
 
 // temporal.api.enums.v1 values, by number: the proto package is not a runtime dependency.
 const TASK_QUEUE_KIND_NORMAL = 1;

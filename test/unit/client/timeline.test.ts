@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatTimeline, historyToTimeline, type RunTimeline } from '../../../pipeline/timeline.js';
-import { historyFromJson } from '../../../pipeline/history-json.js';
-import { recordedHistories } from './histories.js';
+import { formatTimeline, historyToTimeline, type RunTimeline } from '../../../client/timeline.js';
+import { historyFromJson } from '../../../client/history-json.js';
+import { recordedHistories } from '../pipeline/histories.js';
 
 async function timelineOf(name: string): Promise<RunTimeline> {
   const found = (await recordedHistories()).find((h) => h.name === name);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FleetSnapshot, FleetWorker, RunStage } from '../../../pipeline/fleet.js';
-import { clockTime, explainQueued, explainStarted } from '../../../pipeline/stage-wait.js';
+import type { FleetSnapshot, FleetWorker, RunStage } from '../../../client/fleet.js';
+import { clockTime, explainQueued, explainStarted } from '../../../client/stage-wait.js';
 
 const NOW = new Date('2026-12-02T01:00:00Z');
 const at = (secondsAgo: number) => new Date(NOW.getTime() - secondsAgo * 1000);

@@ -4,7 +4,7 @@
 // the time, so every branch is tested without a server.
 import type { FleetSnapshot, FleetWorker, RunStage } from './fleet.js';
 import type { PendingStage } from './pending-stage.js';
-import type { QueueKind } from './task-queues.js';
+import type { QueueKind } from '../pipeline/task-queues.js';
 
 /**
  * A poller is live while its last poll is this recent. An idle worker keeps one long poll open

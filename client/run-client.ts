@@ -1,16 +1,16 @@
-import { createHash } from 'node:crypto';
 import os from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { runPipeline } from '../workflows/run-pipeline.js';
-import { canonicalJson } from '../formats/canonical-json.js';
-import { stageCatalog } from './catalog.js';
+import { sha256Json } from '../formats/sha256.js';
+import { stageCatalog } from '../pipeline/catalog.js';
 import { codeVersion } from './code-version.js';
-import { validateDag, type DagSpec } from './dag.js';
-import type { RunPipelineInput } from './run-state.js';
-import { SA } from './search-attributes.js';
-import type { StageRegistry } from './stage-registry.js';
-import { TASK_QUEUES, type QueueKind } from './task-queues.js';
+import type { DagSpec } from '../pipeline/dag.js';
+import { validateDag } from '../pipeline/dag-schema.js';
+import type { RunPipelineInput } from '../pipeline/run-state.js';
+import { SA } from '../pipeline/search-attributes.js';
+import type { StageRegistry } from '../pipeline/stage-registry.js';
+import { TASK_QUEUES, type QueueKind } from '../pipeline/task-queues.js';
 
 /** What starting a pipeline run needs; the workflow id is the run name. */
 export interface RunRequest {
@@ -27,10 +27,6 @@ export interface RunRequest {
   taskQueues?: Partial<Record<QueueKind, string>>;
   maxParallel?: number;
   useCache?: boolean;
-}
-
-export function configHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
 /**
@@ -62,7 +58,7 @@ export function startOptionsFor(req: Omit<RunRequest, 'runName'>, runName: strin
   const typedSearchAttributes: SearchAttributePair[] = [
     { key: SA.runName, value: runName },
     { key: SA.pipeline, value: req.dag.name },
-    { key: SA.configHash, value: configHash(req.config ?? req.dag) },
+    { key: SA.configHash, value: sha256Json(req.config ?? req.dag) },
     ...(req.targetLanguage ? [{ key: SA.targetLanguage, value: req.targetLanguage }] : []),
     ...(req.baseModel ? [{ key: SA.baseModel, value: req.baseModel }] : []),
   ];

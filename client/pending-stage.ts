@@ -4,7 +4,7 @@
 // and the fleet snapshot (every open run), so `elo watch` and `elo workers` read the same fields.
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { StageHeartbeat, TrainingProgress, WorkerMemory } from './stage-call.js';
+import type { StageHeartbeat, TrainingProgress, WorkerMemory } from '../pipeline/stage-call.js';
 
 type PendingActivityInfo = temporal.api.workflow.v1.IPendingActivityInfo;
 type Timestamp = { seconds?: number | { toNumber(): number } | null; nanos?: number | null };

@@ -1,0 +1,277 @@
+// The measuring sections of `npm run bench`, one function each, in the order run-bench.ts runs
+// them. Each takes what it measures and returns its figures; run-bench.ts assembles them.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_ADAMW } from '../engine/train/adamw.js';
+import { detach } from '../formats/index.js';
+import { startS3Server, s3ServerEnv } from '../infra/s3-server.js';
+import { openStore } from '../storage/open-store.js';
+import { s3SettingsFromEnv } from '../storage/s3-settings.js';
+import type { BenchData } from './bench-data.js';
+import { DEMO_MODEL, LLM_LIKE_MODEL, type BenchModel } from './bench-models.js';
+import type { BenchSettings } from './bench-settings.js';
+import { checkpointThroughput } from './checkpoint-throughput.js';
+import { measureOrchestration, type OrchestrationResult } from './orchestration.js';
+import { baseRun, eloRun, inPlaceRun, type QualityContext, type QualityRun } from './quality.js';
+import type { BenchResults } from './results.js';
+import { measureSpeed, type MethodRequest, type SpeedRun } from './speed.js';
+import { measurePeer, type PeerResults } from './torch-peer.js';
+
+export type Log = (line: string) => void;
+
+/** λ sets of the layer-choice ablation (the paper's first+last among them). */
+export const ABLATION_LAYERS: { name: string; layers: (n: number) => number[] }[] = [
+  { name: 'first', layers: () => [0] },
+  { name: 'last', layers: (n) => [n - 1] },
+  { name: 'first+last', layers: (n) => [0, n - 1] },
+  { name: 'two middle', layers: (n) => [n / 2 - 1, n / 2] },
+  { name: 'first two', layers: () => [0, 1] },
+  { name: 'last two', layers: (n) => [n - 2, n - 1] },
+  { name: 'first+last+middle', layers: (n) => [0, n / 2, n - 1] },
+];
+
+/** Runs one section; a failure is logged and recorded, and the rest of the bench still reports. */
+export function sectionRunner(errors: BenchResults['errors'], log: Log) {
+  return async <T>(name: string, f: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await f();
+    } catch (err) {
+      const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      log(`section ${name} failed: ${message}`);
+      errors.push({ section: name, message: message.split('\n').slice(0, 3).join(' | ') });
+      return null;
+    }
+  };
+}
+export type Section = ReturnType<typeof sectionRunner>;
+
+export interface SpeedCommon {
+  repetitions: number;
+  tokens: ArrayLike<number>;
+  eosTokenId: number;
+  log: Log;
+}
+
+export interface SpeedByModel {
+  demo: SpeedRun[];
+  llmLike: SpeedRun[];
+}
+
+/** 1 + 3 (speed): every method interleaved per model; the demo model runs every ablation λ. */
+export async function speedSection(
+  section: Section,
+  settings: BenchSettings,
+  common: SpeedCommon,
+): Promise<SpeedByModel> {
+  const n = DEMO_MODEL.config.numHiddenLayers;
+  const nL = LLM_LIKE_MODEL.config.numHiddenLayers;
+  const demoMethods: MethodRequest[] = [
+    { method: 'full', layers: [] },
+    { method: 'freeze-tune', layers: [0, n - 1] },
+    ...ABLATION_LAYERS.map((a) => ({ method: 'elo' as const, layers: a.layers(n) })),
+  ];
+  const llmMethods: MethodRequest[] = [
+    { method: 'full', layers: [] },
+    { method: 'freeze-tune', layers: [0, nL - 1] },
+    { method: 'elo', layers: [0, nL - 1] },
+  ];
+  const demo = await section('speed demo', () =>
+    measureSpeed(DEMO_MODEL, 'demo', demoMethods, {
+      ...common,
+      stepsPerRepetition: settings.stepsPerRepetition.demo,
+    }),
+  );
+  const llmLike = await section('speed llm-like', () =>
+    measureSpeed(LLM_LIKE_MODEL, 'llmLike', llmMethods, {
+      ...common,
+      stepsPerRepetition: settings.stepsPerRepetition.llmLike,
+    }),
+  );
+  return { demo: demo ?? [], llmLike: llmLike ?? [] };
+}
+
+/**
+ * 1b: the PyTorch peer on the same shapes; the engine's figures are the speed section's (or,
+ * without it, full and ELO measured here).
+ */
+export async function peerSection(
+  section: Section,
+  settings: BenchSettings,
+  common: SpeedCommon,
+  speed: SpeedByModel,
+): Promise<PeerResults | null> {
+  return section('peer', async () => {
+    const inputs = [];
+    for (const [key, m] of [
+      ['demo', DEMO_MODEL],
+      ['llmLike', LLM_LIKE_MODEL],
+    ] as const) {
+      const last = m.config.numHiddenLayers - 1;
+      const ours = speed[key].length
+        ? speed[key]
+        : await measureSpeed(
+            m,
+            key,
+            [
+              { method: 'full', layers: [] },
+              { method: 'elo', layers: [0, last] },
+            ],
+            { ...common, stepsPerRepetition: 1, memory: false },
+          );
+      inputs.push({ key, model: m, ours });
+    }
+    return measurePeer(inputs, { steps: settings.repetitions, warmup: 2, log: common.log });
+  });
+}
+
+/** What the quality section hands back (also across processes in full mode). */
+export interface QualityPart {
+  quality: BenchResults['quality'];
+  ablationRuns: [string, QualityRun][];
+  errors: BenchResults['errors'];
+}
+
+/**
+ * 2 + 3 (quality): every method at equal tokens, then at full CP's wall-clock budget, and the
+ * ablation's λ sets at equal tokens.
+ */
+export async function qualitySection(
+  section: Section,
+  ctx: QualityContext,
+  steps: number,
+  names: { target: string; source: string },
+): Promise<Omit<QualityPart, 'errors'>> {
+  const n = DEMO_MODEL.config.numHiddenLayers;
+  const lambda = [0, n - 1];
+  const ablationRuns = new Map<string, QualityRun>();
+  const quality = await section('quality', async () => {
+    const base = await baseRun(ctx);
+    ctx.log(`base: bpb ${JSON.stringify(base.bpb)}`);
+    const full = await inPlaceRun(ctx, 'full', [], steps);
+    const freeze = await inPlaceRun(ctx, 'freeze-tune', lambda, steps);
+    const elo = await eloRun(ctx, lambda, steps, { align: true });
+    // DESIGN's switch: the same ELO with embeddings (and the tied head) unfrozen.
+    const eloEmb = await eloRun(ctx, lambda, steps, { align: true, trainEmbeddings: true });
+    // Equal wall-clock: full CP's wall time is the budget; ELO's includes its alignment.
+    const budgetMs = full.wallMs;
+    const fitted = (r: QualityRun) =>
+      Math.max(1, Math.floor((budgetMs - r.aligned!.wallMs) / (r.wallMs / steps)));
+    const freezeSteps = Math.max(1, Math.floor(budgetMs / (freeze.wallMs / steps)));
+    const eloWc = await eloRun(ctx, lambda, fitted(elo), { align: true });
+    const eloEmbWc = await eloRun(ctx, lambda, fitted(eloEmb), {
+      align: true,
+      trainEmbeddings: true,
+    });
+    const freezeWc = await inPlaceRun(ctx, 'freeze-tune', lambda, freezeSteps);
+    ablationRuns.set('first+last', elo);
+    return {
+      model: 'demo' as const,
+      ...names,
+      steps,
+      tokensPerStep: DEMO_MODEL.batchSize * DEMO_MODEL.seqLen,
+      alignSteps: ctx.alignSteps,
+      base,
+      equalTokens: [full, freeze, elo, eloEmb],
+      equalWallClock: { budgetMs, runs: [full, freezeWc, eloWc, eloEmbWc] },
+    };
+  });
+  await section('ablation quality', async () => {
+    for (const a of ABLATION_LAYERS) {
+      if (ablationRuns.has(a.name)) continue;
+      ablationRuns.set(a.name, await eloRun(ctx, a.layers(n), steps, { align: false }));
+    }
+  });
+  return { quality, ablationRuns: [...ablationRuns] };
+}
+
+/** 5b: checkpoint throughput through the file:// store and a local S3 server. */
+export async function checkpointSection(
+  section: Section,
+  model: BenchModel,
+  repetitions: number,
+  log: Log,
+): Promise<BenchResults['overhead']['checkpointDetail']> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-ckpt-'));
+  try {
+    const file = await section('checkpoint file', () =>
+      checkpointThroughput(
+        model,
+        openStore(`file://${path.join(scratch, 'store')}`),
+        'ckpt',
+        repetitions,
+      ),
+    );
+    const s3 = await section('checkpoint s3', async () => {
+      const server = await startS3Server({
+        dataDir: path.join(scratch, 's3'),
+        bucket: 'elo-bench',
+        // Throwaway credentials for the local server only.
+        credentials: {
+          accessKeyId: `bench-${randomBytes(6).toString('hex')}`,
+          secretAccessKey: randomBytes(24).toString('hex'),
+        },
+        log,
+      });
+      try {
+        const store = openStore(
+          's3://elo-bench/bench',
+          s3SettingsFromEnv({ ...process.env, ...s3ServerEnv(server) }),
+        );
+        return await checkpointThroughput(model, store, 'ckpt', repetitions);
+      } finally {
+        await server.stop();
+      }
+    });
+    return { model: model.name, file, s3 };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** 5a: ELO training of the detached {first,last} model, through the pipeline and directly. */
+export async function orchestrationSection(
+  section: Section,
+  settings: BenchSettings,
+  baseDir: string,
+  cp: BenchData,
+  log: Log,
+): Promise<OrchestrationResult | null> {
+  const n = DEMO_MODEL.config.numHiddenLayers;
+  const { steps, checkpointEvery, repetitions } = settings.orchestration;
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'elo-bench-detached-'));
+  try {
+    return await section('orchestration', async () => {
+      // The ELO flow's training input: formats' detach of λ = first+last.
+      const detached = path.join(scratch, 'model');
+      await detach(baseDir, [0, -1], detached);
+      return measureOrchestration(
+        {
+          model: { folder: detached },
+          data: {
+            shards: cp.result.shards.train.map((f) => path.join(cp.dir, f)),
+            eosTokenId: cp.result.stats.eosTokenId,
+            seqLen: DEMO_MODEL.seqLen,
+            batchSize: DEMO_MODEL.batchSize,
+          },
+          selection: { mode: 'elo' },
+          train: {
+            seed: 1,
+            totalSteps: steps,
+            gradAccumSteps: 1,
+            schedule: { peakLr: 1e-3, minLr: 1e-4, warmupSteps: 1, totalSteps: steps },
+            adamw: DEFAULT_ADAMW,
+            maxGradNorm: 1,
+            checkpointEvery,
+          },
+        },
+        repetitions,
+        log,
+        `ELO {0,${n - 1}} (the detached two-layer model)`,
+      );
+    });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
