@@ -33,6 +33,10 @@ module.exports = {
         '^storage/',
         '^formats/',
         '^engine/(errors|model-folder-tasks)\\.ts$',
+        // The coverage preflight (cli/coverage-preflight.ts): samples the training text, costs
+        // trainEmbeddings with the memory and FLOP models, before anything is started.
+        '^engine/(memory-model|train/embedding-cost)\\.ts$',
+        '^dataprep/(index|params|coverage)\\.ts$',
         '^infra/',
       ],
       'cli -> client -> pipeline; the CLI also opens stores, reads model folders and starts local services, never workers, activities or workflow code.',
@@ -109,7 +113,13 @@ module.exports = {
     ),
     arrow('storage-to-formats', 'storage', ['^formats/'], 'storage -> formats.'),
     arrow('formats-leaf', 'formats', [], 'formats/ is plain TS and imports no other room.'),
-    arrow('reports-leaf', 'reports', [], 'reports/ renders the data it is given.'),
+    arrow(
+      'reports-leaf',
+      'reports',
+      // The coverage verdict (pure, no imports): the report says what the CLI preflight said.
+      ['^dataprep/coverage\\.ts$'],
+      'reports/ renders the data it is given.',
+    ),
     arrow(
       'infra-to-storage',
       'infra',

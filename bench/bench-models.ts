@@ -24,14 +24,15 @@ const common = {
 } satisfies Partial<LlamaConfig>;
 
 /** The project's shipped base model (data/models/, pretrained by its base-pretrain pipeline). */
-export const SHIPPED_BASE_DIR = path.join(projectRoot, 'data', 'models', 'base-en-ko-3m');
+export const SHIPPED_BASE_DIR = path.join(projectRoot, 'data', 'models', 'base-en-ko-5m');
 
 /** The demo model: the shipped base model's own shape (read from its config.json). */
+const demoConfig = validateConfig(
+  parseHfConfig(JSON.parse(readFileSync(path.join(SHIPPED_BASE_DIR, 'config.json'), 'utf8'))),
+);
 export const DEMO_MODEL: BenchModel = {
-  name: 'demo (8 layers, d=128)',
-  config: validateConfig(
-    parseHfConfig(JSON.parse(readFileSync(path.join(SHIPPED_BASE_DIR, 'config.json'), 'utf8'))),
-  ),
+  name: `demo (${demoConfig.numHiddenLayers} layers, d=${demoConfig.hiddenSize})`,
+  config: demoConfig,
   batchSize: 8,
   seqLen: 128,
 };

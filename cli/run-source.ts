@@ -6,7 +6,7 @@ import { stageCatalog } from '../pipeline/catalog.js';
 import type { DagSpec } from '../pipeline/dag.js';
 import { DagSpecSchema, validateDag } from '../pipeline/dag-schema.js';
 import { buildDag } from '../client/elo-dag.js';
-import { loadRunConfig, RunConfigError } from '../client/run-config.js';
+import { loadRunConfig, RunConfigError, type ResolvedRunConfig } from '../client/run-config.js';
 import type { RunRequest } from '../client/run-client.js';
 import { UsageError } from './errors.js';
 
@@ -15,6 +15,8 @@ export interface RunSource {
   dag: DagSpec;
   /** Recorded in memo and run.json, hashed into EloConfigHash. */
   config: unknown;
+  /** The run config as loaded (absent for a raw DAG spec). */
+  runConfig?: ResolvedRunConfig;
   store?: string;
   targetLanguage?: string;
   baseModel?: string;
@@ -67,6 +69,7 @@ export async function loadRunSource(file: string, name?: string): Promise<RunSou
     runName: name ?? config.name,
     dag,
     config,
+    runConfig: config,
     ...(config.store ? { store: config.store } : {}),
     targetLanguage: config.target,
     // The folder's name (or URI's last part): what `elo runs --base` filters on.

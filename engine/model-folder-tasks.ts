@@ -89,7 +89,9 @@ export async function generateText(
       ...(eos !== null ? { eosTokenId: eos } : {}),
     });
     const continuation = out.slice(ids.length);
-    return { prompt, text: tokenizer.decode(continuation), tokenIds: continuation };
+    // Whole characters only: generation can stop inside a multi-byte character.
+    const text = tokenizer.decodeContinuation(ids, continuation).completion;
+    return { prompt, text, tokenIds: continuation };
   } finally {
     model.dispose();
   }

@@ -1,4 +1,6 @@
+import { coverageNote } from './coverage-note.js';
 import type { ReportData } from './report-data.js';
+import { SAMPLES_PREAMBLE, sampleNote } from './sample-notes.js';
 import { eloSpeedup, evaluationTable, timelineTable, trainingTable, type Table } from './tables.js';
 
 export interface PlotSvgs {
@@ -18,12 +20,19 @@ export function renderHtml(data: ReportData, plots: PlotSvgs): string {
     data.run.reportedAt ? `report written ${esc(data.run.reportedAt)}` : '',
   ].filter(Boolean);
   const samples = data.samples
-    .map(
-      (s) =>
+    .map((s) => {
+      const note = sampleNote(data, s.model, s.lang);
+      return (
         `<div class="sample"><div class="who">${esc(s.model)} · ${esc(s.lang)}</div>` +
-        `<pre><b>${esc(s.prompt)}</b>${esc(s.completion)}</pre></div>`,
-    )
+        (note ? `<div class="note">${esc(note)}</div>` : '') +
+        `<pre><b>${esc(s.prompt)}</b>${esc(s.completion)}</pre></div>`
+      );
+    })
     .join('\n');
+  const coverage = coverageNote(data);
+  const coverageHtml = coverage
+    ? `<p class="${coverage.unseen ? 'warning' : 'coverage'}">${esc(coverage.text)}</p>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>ELO run report: ${esc(data.run.name)}</title>
@@ -33,16 +42,17 @@ table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border-bottom:1px solid
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f5f5f5}
 .headline{font-size:1.2em;background:#eef6ee;padding:.6em 1em;border-radius:6px}
 .plots{display:flex;flex-wrap:wrap;gap:2em}pre{white-space:pre-wrap;background:#f8f8f8;padding:.6em}
-.sample .who{font-weight:600;margin-top:1em}code{background:#f3f3f3;padding:0 3px}
+.sample .who{font-weight:600;margin-top:1em}.warning{background:#fdecea;padding:.6em 1em;border-radius:6px}code{background:#f3f3f3;padding:0 3px}
 </style></head><body>
 <h1>ELO run report: ${esc(data.run.name)}</h1>
 <p>${meta.join(' · ')}</p>
 ${speedup === undefined ? '' : `<p class="headline">ELO trained <b>${speedup.toFixed(2)}×</b> faster than full continual pretraining (tokens/s).</p>`}
+${coverageHtml}
 ${htmlTable(evaluationTable(data))}
 <div class="plots"><figure>${plots.bitsPerByte}</figure></div>
 ${htmlTable(trainingTable(data))}
 <div class="plots"><figure>${plots.loss}</figure></div>
-${samples ? `<h2>Samples</h2>\n${samples}` : ''}
+${samples ? `<h2>Samples</h2>\n<p>${esc(SAMPLES_PREAMBLE)}</p>\n${samples}` : ''}
 ${data.timeline.length > 0 ? htmlTable(timelineTable(data)) : ''}
 </body></html>
 `;

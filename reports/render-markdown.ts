@@ -1,4 +1,6 @@
+import { coverageNote } from './coverage-note.js';
 import type { ReportData } from './report-data.js';
+import { SAMPLES_PREAMBLE, sampleNote } from './sample-notes.js';
 import { eloSpeedup, evaluationTable, timelineTable, trainingTable, type Table } from './tables.js';
 
 export interface PlotFiles {
@@ -25,13 +27,17 @@ export function renderMarkdown(data: ReportData, plots: PlotFiles): string {
       '',
     );
   }
+  const coverage = coverageNote(data);
+  if (coverage) out.push(coverage.unseen ? `> **${coverage.text}**` : coverage.text, '');
   out.push(markdownTable(evaluationTable(data)), '', `![bits per byte](${plots.bitsPerByte})`, '');
   out.push(markdownTable(trainingTable(data)), '', `![loss curves](${plots.loss})`, '');
   if (data.samples.length > 0) {
-    out.push('## Samples', '');
+    out.push('## Samples', '', SAMPLES_PREAMBLE, '');
     for (const s of data.samples) {
+      const note = sampleNote(data, s.model, s.lang);
       out.push(
-        `**${s.model}** (${s.lang}) — prompt: ${quoteInline(s.prompt)}`,
+        `**${s.model}** (${s.lang}) — prompt: ${quoteInline(s.prompt)}` +
+          (note ? ` — ${note}` : ''),
         '',
         fenced(s.prompt + s.completion),
         '',

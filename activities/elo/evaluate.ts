@@ -139,14 +139,14 @@ export const evaluateActivity = implementStage(
         metrics[`bitsPerByte.${s.lang}.${s.set}`] = r.bitsPerByte ?? 0;
       });
       prompts.forEach((q, i) => {
-        samples.push({
-          model: p.label,
-          lang: q.lang,
-          prompt: tokenizer.decode(q.prompt, { skipSpecialTokens: true }),
-          completion: tokenizer.decode(generations[i]!.slice(q.prompt.length), {
+        const text = tokenizer.decodeContinuation(
+          q.prompt,
+          generations[i]!.slice(q.prompt.length),
+          {
             skipSpecialTokens: true,
-          }),
-        });
+          },
+        );
+        samples.push({ model: p.label, lang: q.lang, ...text });
       });
       const file: EvaluationFile = { label: p.label, evaluations, samples };
       const ref = await ctx.store.commitFiles(

@@ -5,6 +5,7 @@ import { describeRun, type RunDescription } from '../../client/describe-run.js';
 import { startRun } from '../../client/run-client.js';
 import { formatTimeline, historyToTimeline } from '../../client/timeline.js';
 import { printJson, storeUriOf, taskQueues, withClient } from '../client.js';
+import { coveragePreflight } from '../coverage-preflight.js';
 import { throwUnlessCompleted, UsageError } from '../errors.js';
 import { reportLocation, resultsTable } from '../results.js';
 import { loadRunSource, runRequestOf } from '../run-source.js';
@@ -112,6 +113,8 @@ export function registerRunsCommands(program: Command): void {
         `${file}: valid; run "${s.runName}", DAG "${s.dag.name}" with ${s.dag.nodes.length} nodes:`,
       );
       for (const n of s.dag.nodes) console.log(`  ${n.id} (${n.stage})`);
+      if (s.runConfig)
+        for (const line of (await coveragePreflight(s.runConfig)).lines) console.log(line);
     });
 
   program
@@ -122,6 +125,9 @@ export function registerRunsCommands(program: Command): void {
     .option('--no-cache', 'run every node even where a cached result exists')
     .action(async (file: string, opts: { name?: string; watch?: boolean; cache: boolean }) => {
       const s = await loadRunSource(file, opts.name);
+      // Before anything trains: a target the base has essentially not seen is said now.
+      if (s.runConfig)
+        for (const line of (await coveragePreflight(s.runConfig)).lines) console.error(line);
       await withClient(async (client) => {
         const handle = await startRun(
           client,

@@ -15,13 +15,13 @@ describe('elo validate: layers out of range are found before a run starts', () =
       bad,
       demo
         .replace('../data/models', path.join(projectRoot, 'data', 'models'))
-        .replace(/layers: \[0, -1\]/, 'layers: [0, 9, -1]'),
+        .replace(/layers: \[0, -1\]/, 'layers: [0, 17, -1]'),
     );
     const out = await elo('validate', bad);
     assert.equal(out.code, 2, out.stderr);
     assert.match(
       out.stderr,
-      /elo\.layers\[1\]: layer 9 is out of range for \S+base-en-ko-3m \(8 layers: valid -8\.\.7\)/,
+      /elo\.layers\[1\]: layer 17 is out of range for \S+base-en-ko-5m \(16 layers: valid -16\.\.15\)/,
     );
   });
 });

@@ -188,7 +188,13 @@ describe('run config and the ELO DAG', () => {
   });
 
   it('ships valid configs: the demo, the test-sized run and the base-model pretraining', async () => {
-    for (const file of ['demo.yaml', 'demo-emb.yaml', 'tiny.yaml', 'base-pretrain.yaml']) {
+    for (const file of [
+      'demo.yaml',
+      'demo-emb.yaml',
+      'tiny.yaml',
+      'base-pretrain.yaml',
+      'unseen-language.yaml',
+    ]) {
       const config = await loadRunConfig(path.join(projectRoot, 'examples', file));
       validateDag(buildDag(config), stageCatalog);
     }

@@ -106,6 +106,12 @@ describe('run report', () => {
     assert.match(md, /\| elo-pretrain \| elo \| 0, 3 \| 65,536 \| 20\.0 s \| 3277 \|/);
     assert.match(md, /!\[loss curves\]\(loss\.svg\)/);
     assert.match(md, /하세요 \| 반갑습니다/);
+    // Each sample says what a model at its held-out bits per byte can and cannot do.
+    assert.match(md, /cannot answer questions, follow instructions or keep facts/);
+    assert.match(
+      md,
+      /\*\*elo\+align\*\* \(ko\) .* — 1\.90 bits\/byte on ko: mostly well-formed phrases/,
+    );
     assert.match(md, /\| detach \| detach \| succeeded \| 1 \|.*\| 2\.0 s \|/);
   });
 
@@ -114,6 +120,7 @@ describe('run report', () => {
     assert.equal((html.match(/<svg/g) ?? []).length, 2);
     assert.doesNotMatch(html, /<script|<link|src="http/);
     assert.match(html, /&lt;b&gt;안녕&lt;\/b&gt;/);
+    assert.match(html, /<div class="note">1\.90 bits\/byte on ko: mostly well-formed phrases/);
     assert.match(html, /<td class="n">1\.9000<\/td>/);
     const loss = await readFile(path.join(dir, REPORT_FILES.lossPlot), 'utf8');
     assert.match(loss, /elo-pretrain/);
