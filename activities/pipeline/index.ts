@@ -16,6 +16,8 @@ function failingOnce<A extends Record<string, (input: never) => Promise<unknown>
       try {
         return await fn(input);
       } catch (err) {
+        // Already a Temporal failure (a params check names its own type): passed on as it is.
+        if (err instanceof ApplicationFailure) throw err;
         if (err instanceof Error && (err as { nonRetryable?: unknown }).nonRetryable === true) {
           // The attempt, as stage failures carry it: the node table says how many were made.
           const details: StageFailureDetails = { stage: name, attempt: activityInfo().attempt };
