@@ -2,15 +2,14 @@
 // a worker that has no ELO_S3_ENDPOINT of its own (real S3 server, real Temporal). A worker
 // without credentials fails the stage at once, non-retryable, naming the endpoint and what to set
 // on the worker; a flag that would send a secret with the run is refused before anything starts.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { projectRoot } from '../../infra/project-paths.js';
 import { describeRun } from '../../client/describe-run.js';
 import { historyText } from '../support/history-text.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';
 import { elo } from '../support/run-elo.js';
 import { s3TestTarget, temporalAddress, uniqueName } from '../support/servers.js';
@@ -57,22 +56,10 @@ describe('the S3 store location travels with a run; credentials stay with each p
       env['AWS_EC2_METADATA_DISABLED'] = 'true';
       delete env['AWS_PROFILE'];
     }
-    const worker = spawn(process.execPath, [path.join(projectRoot, 'dist', 'workers', 'all.js')], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(worker);
-    let log = '';
-    worker.stderr.on('data', (d: Buffer) => (log += d.toString()));
-    await new Promise<void>((resolve) =>
-      worker.stdout.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (log.includes('elo all worker:')) resolve();
-      }),
-    );
+    const worker = await startWorkerProcess(env);
+    children.push(worker.child);
     return async () => {
-      worker.kill('SIGTERM');
-      await once(worker, 'exit');
+      await worker.stop();
     };
   }
 

@@ -3,17 +3,16 @@
 // report, CLI output and worker log are grepped for it; a Temporal API key and a TLS key given by
 // flag, env or Temporal profile file must not appear in the errors the CLI prints when it cannot connect
 // with them.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { projectRoot } from '../../infra/project-paths.js';
 import { describeRun } from '../../client/describe-run.js';
 import { openStore } from '../../storage/open-store.js';
 import { runManifestKey } from '../../pipeline/run-state.js';
 import { historyText } from '../support/history-text.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';
 import { elo } from '../support/run-elo.js';
 import { s3TestTarget, temporalAddress, uniqueName } from '../support/servers.js';
@@ -43,19 +42,8 @@ describe('secrets stay out of histories, attributes, memo, manifests, logs and e
       ELO_GPU_QUEUE: queues.gpu,
       ELO_DEBUG: '', // errors stay one line
     };
-    const worker = spawn(process.execPath, [path.join(projectRoot, 'dist', 'workers', 'all.js')], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(worker);
-    let log = '';
-    worker.stderr.on('data', (d: Buffer) => (log += d.toString()));
-    await new Promise<void>((resolve) =>
-      worker.stdout.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (log.includes('elo all worker:')) resolve();
-      }),
-    );
+    const worker = await startWorkerProcess(env);
+    children.push(worker.child);
     const config = path.join(dir, 'run.json');
     await writeFile(
       config,
@@ -95,9 +83,7 @@ describe('secrets stay out of histories, attributes, memo, manifests, logs and e
       const text = await store.readFile(store.keyOf(reportUri), file);
       traces[`report (${file})`] = text.toString('utf8');
     }
-    worker.kill('SIGTERM');
-    await once(worker, 'exit');
-    traces['worker log'] = log;
+    traces['worker log'] = await worker.stop();
     for (const [where, text] of Object.entries(traces)) {
       assert.ok(text.length > 0, `${where} is empty: nothing was checked`);
       assert.ok(!text.includes(secret), `the S3 secret appears in the ${where}`);
