@@ -86,6 +86,8 @@ function runNodeTests(files: string[], env: NodeJS.ProcessEnv, extra: string[]):
     );
     // Ctrl-C reaches the child through the terminal; wait for it so the servers stop afterwards.
     process.on('SIGINT', () => {});
+    // A kill (CI cancelling, \`kill <pid>\`) has no terminal: pass it on, so the servers still stop.
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }

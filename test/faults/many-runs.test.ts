@@ -1,12 +1,11 @@
 // 20 tiny runs started at once on 2 worker processes (ELO_FAULT_RUNS): every run completes, none is
 // lost, and every history stays far below Temporal's 10,240-event warning.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { projectRoot } from '../../infra/project-paths.js';
 import type { DagSpec } from '../../pipeline/dag.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 import { PipelineHarness } from '../support/pipeline-harness.js';
 import { temporalAddress, uniqueName } from '../support/servers.js';
 import { figure } from '../support/train-faults.js';
@@ -27,25 +26,14 @@ const tiny = (i: number): DagSpec => ({
 
 /** An `all` worker process (workflows and both queues) on the test's queues. */
 async function allWorker(queues: { cpu: string; gpu: string }): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'workers', 'all.js')], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: temporalAddress(),
-      ELO_CPU_QUEUE: queues.cpu,
-      ELO_GPU_QUEUE: queues.gpu,
-    },
-    // Their logs would drown the suite's output (each run's demo-flaky fails once by design).
-    stdio: ['ignore', 'pipe', 'ignore'],
+  // Its log is kept, not printed: it would drown the suite's output (demo-flaky fails once by design).
+  const worker = await startWorkerProcess({
+    ...process.env,
+    TEMPORAL_ADDRESS: temporalAddress(),
+    ELO_CPU_QUEUE: queues.cpu,
+    ELO_GPU_QUEUE: queues.gpu,
   });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('elo all worker:')) resolve();
-    });
-    child.once('exit', (c) => reject(new Error(`worker exited (${c}): ${out}`)));
-  });
-  return child;
+  return worker.child;
 }
 
 describe('fault: many runs at once on two workers (real worker processes)', () => {
