@@ -7,6 +7,8 @@
 //                     orchestration; peer = PyTorch on the same shapes, with speed's figures)
 //   --only scale      the 1B/3B scale bench alone (bench/scale/): its own results file and docs section
 //                     (writes <date>-<machine>[-quick]-only-<sections>.json, leaves the docs alone)
+//   --shapes a,b      with --only scale: only these shapes (llama-3.2-1b, llama-3.2-3b); the others' records
+//                     are carried over from the newest scale results
 //   --no-docs         do not touch docs/benchmarks.md
 //   --serial          full mode: run the quality section in this process too
 import { spawn } from 'node:child_process';
@@ -33,7 +35,7 @@ import type { QualityContext } from './quality.js';
 import { prettierFormat, renderDocs } from './render-docs.js';
 import type { BenchResults } from './results.js';
 import { measureScale } from './scale/scale.js';
-import { renderScale, spliceScaleSection } from './scale/render-scale.js';
+import { latestScaleResults, renderScale, spliceScaleSection } from './scale/render-scale.js';
 import {
   checkpointSection,
   orchestrationSection,
@@ -69,6 +71,8 @@ interface BenchArgs {
   serial: boolean;
   /** Set in the quality child: where it writes its QualityPart. */
   partOut: string | undefined;
+  /** `--only scale`: measure only these shapes, carry the others over from the newest results. */
+  shapes: string[];
 }
 
 function parseBenchArgs(): BenchArgs {
@@ -79,6 +83,7 @@ function parseBenchArgs(): BenchArgs {
       'no-docs': { type: 'boolean', default: false },
       serial: { type: 'boolean', default: false },
       'part-out': { type: 'string' },
+      shapes: { type: 'string' },
     },
   });
   return {
@@ -87,12 +92,13 @@ function parseBenchArgs(): BenchArgs {
     noDocs: values['no-docs'],
     serial: values.serial,
     partOut: values['part-out'],
+    shapes: values.shapes?.split(',').filter(Boolean) ?? [],
   };
 }
 
 async function main(): Promise<void> {
   const args = parseBenchArgs();
-  if (args.only === 'scale') return runScale();
+  if (args.only === 'scale') return runScale(args.shapes);
   const settings = benchSettings(args.full ? 'full' : 'quick');
   const only = new Set((args.only?.split(',') ?? SECTIONS) as SectionName[]);
   const started = new Date();
@@ -354,8 +360,9 @@ main().catch((err) => {
 });
 
 /** `--only scale`: bench/results/<date>-<machine>-scale.json and section 6 of docs/benchmarks.md. */
-async function runScale(): Promise<void> {
-  const results = await measureScale(log);
+async function runScale(shapes: string[]): Promise<void> {
+  const previous = shapes.length > 0 ? ((await latestScaleResults())?.results ?? null) : null;
+  const results = await measureScale(log, shapes, previous);
   const dir = path.join(projectRoot, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const host = os

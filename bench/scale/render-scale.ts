@@ -37,6 +37,7 @@ export function renderScale(r: ScaleResults, file: string): string {
     markdownTable(
       [
         'shape',
+        'measured',
         'parameters',
         'files',
         'made in s',
@@ -44,8 +45,8 @@ export function renderScale(r: ScaleResults, file: string): string {
         'ELO tokens/s',
         'full CP (memory model)',
       ],
-      r.shapes.map(shapeRow),
-      'lrrrrrl',
+      r.shapes.map((s) => shapeRow(s, r.date.slice(0, 10))),
+      'llrrrrrl',
     ),
     markdownTable(
       ['shape', 'stage', 'wall s', 'peak RSS GB', 'estimate GB', 'estimate vs measured'],
@@ -80,9 +81,10 @@ export function renderScale(r: ScaleResults, file: string): string {
   ].join('\n\n');
 }
 
-function shapeRow(s: ShapeRecord): string[] {
+function shapeRow(s: ShapeRecord, runDate: string): string[] {
   return [
     s.shape,
+    s.measuredOn ?? runDate,
     `${(s.params / 1e9).toFixed(2)}B`,
     `${s.files.count}, ${formatBytes(s.files.bytes)}`,
     (s.files.makeMs / 1000).toFixed(0),
@@ -109,16 +111,25 @@ function stageRow(shape: string, st: ShapeRecord['stages'][number]): string[] {
   ];
 }
 
-/** The newest scale results, rendered; '' when the bench never ran. */
-export async function latestScaleSection(): Promise<string> {
+/** The newest scale results file and its path from the project root; null when none. */
+export async function latestScaleResults(): Promise<{
+  results: ScaleResults;
+  file: string;
+} | null> {
   const dir = path.join(projectRoot, 'bench', 'results');
   const files = (await readdir(dir).catch(() => [] as string[]))
     .filter((f) => f.endsWith('-scale.json'))
     .sort();
   const last = files.at(-1);
-  if (!last) return '';
-  const r = JSON.parse(await readFile(path.join(dir, last), 'utf8')) as ScaleResults;
-  return renderScale(r, `bench/results/${last}`);
+  if (!last) return null;
+  const results = JSON.parse(await readFile(path.join(dir, last), 'utf8')) as ScaleResults;
+  return { results, file: `bench/results/${last}` };
+}
+
+/** The newest scale results, rendered; '' when the bench never ran. */
+export async function latestScaleSection(): Promise<string> {
+  const latest = await latestScaleResults();
+  return latest ? renderScale(latest.results, latest.file) : '';
 }
 
 /** The page with its scale tables (markers included) replaced by section. */

@@ -32,6 +32,8 @@ export interface StageRecord {
 
 export interface ShapeRecord {
   shape: string;
+  /** When this shape was measured (a run of `--shapes` keeps the other shapes' older records). */
+  measuredOn?: string;
   params: number;
   files: { count: number; bytes: number; makeMs: number };
   stages: StageRecord[];
@@ -171,7 +173,8 @@ async function measureShape(
   await writer.close();
   const trained = path.join(dir, 'trained');
   const eloEstimate = methodMemory(config, 'elo', SETTINGS.layers, t.batchSize, t.seqLen);
-  const cap = Number(process.env['ELO_BENCH_PROCESS_CAP'] ?? 10e9);
+  // The machine is shared: leave 40% of it to the rest (a 3B ELO step needs ~13 GB of 24).
+  const cap = Number(process.env['ELO_BENCH_PROCESS_CAP'] ?? 0.6 * machineMemoryBytes());
   if (eloEstimate.total > cap) {
     // The machine is shared: the memory model keeps the bench from starting what would not fit.
     stages.push({
@@ -245,6 +248,7 @@ async function measureShape(
   await rm(dir, { recursive: true, force: true }); // gigabytes: never left behind
   return {
     shape: shape.name,
+    measuredOn: new Date().toISOString().slice(0, 10),
     params: full.params.computed,
     files: { count: files.length, bytes, makeMs },
     stages,
@@ -294,11 +298,33 @@ export function paperRows(): ScaleResults['paper'] {
   };
 }
 
-export async function measureScale(log: (l: string) => void): Promise<ScaleResults> {
+/**
+ * Measures the named shapes (default both). With a subset, the other shapes' records are carried
+ * over from `previous` (the newest results file), so one shape can be rerun without the hour the
+ * other takes.
+ */
+export async function measureScale(
+  log: (l: string) => void,
+  only: readonly string[] = [],
+  previous: ScaleResults | null = null,
+): Promise<ScaleResults> {
+  const all = [LLAMA_32_1B, LLAMA_32_3B];
+  const unknown = only.filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--shapes: unknown ${unknown.join(', ')} (known: ${all.map((s) => s.name).join(', ')})`,
+    );
+  }
   await initBackend({ log: () => {} }); // the children pick the same (auto)
   const work = path.join(projectRoot, '.tools', 'bench', 'scale');
   const shapes: ShapeRecord[] = [];
-  for (const shape of [LLAMA_32_1B, LLAMA_32_3B]) shapes.push(await measureShape(shape, work, log));
+  for (const shape of all) {
+    const carried = previous?.shapes.find((s) => s.shape === shape.name);
+    if (only.length > 0 && !only.includes(shape.name) && carried) {
+      shapes.push({ ...carried, measuredOn: carried.measuredOn ?? previous!.date.slice(0, 10) });
+      log(`${shape.name}: carried over from the previous results`);
+    } else shapes.push(await measureShape(shape, work, log));
+  }
   return {
     format: 'elo-scale-results',
     date: new Date().toISOString(),
