@@ -98,6 +98,9 @@ function parseBenchArgs(): BenchArgs {
 
 async function main(): Promise<void> {
   const args = parseBenchArgs();
+  if (args.shapes.length > 0 && args.only !== 'scale') {
+    throw new Error('--shapes applies to the scale bench only: use it with --only scale');
+  }
   if (args.only === 'scale') return runScale(args.shapes);
   const settings = benchSettings(args.full ? 'full' : 'quick');
   const only = new Set((args.only?.split(',') ?? SECTIONS) as SectionName[]);
