@@ -3,19 +3,14 @@ import path from 'node:path';
 import { log } from '@temporalio/activity';
 import {
   countTrainable,
-  DEFAULT_ADAMW,
   initBackend,
   initModelFolder,
   resolveLayerIndices,
   type LlamaConfig,
 } from '../../engine/index.js';
-import {
-  runTrainJobInWorker,
-  type TrainJob,
-  type TrainJobResult,
-} from '../../engine/train/train-job.js';
+import { runTrainJobInWorker, type TrainJobResult } from '../../engine/train/train-job.js';
 import { HfModelFolder } from '../../formats/index.js';
-import { trainStage, type TrainParams } from '../../pipeline/stages/elo.js';
+import { trainStage } from '../../pipeline/stages/elo.js';
 import type { TrainingRun } from '../../reports/report-data.js';
 import { trainingHooks } from '../durable-training.js';
 import { WriteQueue } from '../write-queue.js';
@@ -24,6 +19,7 @@ import { readShardList, TOKENIZER_DIR } from './data-artifact.js';
 import { fetchRef, producerOf, withScratch } from './scratch.js';
 import { trainMemoryNeed, trainSelection } from './stage-memory.js';
 import { loadCurve, saveCurve, type CurvePoint, type SavedCurve } from './train-curve.js';
+import { trainJobOf } from './train-job.js';
 
 /** The input does not fit the params (no model and no init shape, …): not worth retrying. */
 export class TrainInputError extends Error {
@@ -135,48 +131,6 @@ async function configOf(modelDir: string): Promise<LlamaConfig> {
   } finally {
     await folder.close();
   }
-}
-
-/** The engine's TrainJob for the stage's params. */
-function trainJobOf(
-  p: TrainParams,
-  at: {
-    modelDir: string;
-    shards: string[];
-    eosTokenId: number;
-    storeUri: string;
-    checkpoints: string;
-    out: string;
-    logdir: string;
-  },
-): TrainJob {
-  return {
-    model: { folder: at.modelDir },
-    data: {
-      shards: at.shards,
-      eosTokenId: at.eosTokenId,
-      seqLen: p.seqLen,
-      batchSize: p.batchSize,
-    },
-    selection: trainSelection(p),
-    train: {
-      seed: p.seed,
-      totalSteps: p.steps,
-      gradAccumSteps: p.gradAccumSteps,
-      schedule: {
-        peakLr: p.lr,
-        minLr: p.lr * p.minLrRatio,
-        warmupSteps: Math.min(p.warmupSteps, p.steps),
-        totalSteps: p.steps,
-      },
-      adamw: { ...DEFAULT_ADAMW, weightDecay: p.weightDecay },
-      maxGradNorm: p.maxGradNorm,
-      checkpointEvery: p.checkpointEvery,
-    },
-    checkpoints: { storeUri: at.storeUri, prefix: at.checkpoints, keepLast: 2 },
-    output: { folder: at.out, dtype: p.dtype },
-    tensorboard: { logdir: at.logdir },
-  };
 }
 
 /**
