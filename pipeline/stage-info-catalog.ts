@@ -23,36 +23,6 @@ export const STAGE_INFOS: readonly StageInfo[] = [
     cacheable: false,
   },
   {
-    name: 'engine-train',
-    version: '1',
-    queue: 'gpu',
-    inputs: {
-      model: 'required',
-      shards: 'required',
-    },
-    outputs: {
-      model: 'required',
-    },
-    timeouts: {
-      startToClose: '24 hours',
-      heartbeat: '30 seconds',
-    },
-    retry: {
-      maximumAttempts: 10,
-      initialInterval: '1s',
-      maximumInterval: '1 minute',
-    },
-    nonRetryable: [
-      'UnsupportedConfigError',
-      'LayerIndexError',
-      'ShapeMismatchError',
-      'TokenIdError',
-      'NonFiniteLossError',
-      'HfConfigError',
-      'TokenShardError',
-    ],
-  },
-  {
     name: 'demo-write-text',
     version: '1',
     queue: 'cpu',

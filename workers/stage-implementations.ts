@@ -1,13 +1,11 @@
 import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
 import { ELO_CPU_STAGES, ELO_GPU_STAGES } from '../activities/elo/index.js';
-import { trainWithEngine } from '../activities/engine-train.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
 import { refArtifact } from '../activities/use-artifact.js';
 
 /** Every stage implementation this build ships; workers take those of their queue. */
 export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
   refArtifact,
-  trainWithEngine,
   ...DEMO_CPU_STAGES,
   ...DEMO_GPU_STAGES,
   ...ELO_CPU_STAGES,

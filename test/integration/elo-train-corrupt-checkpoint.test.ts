@@ -5,6 +5,8 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { describeRun } from '../../client/describe-run.js';
+import { historyToTimeline } from '../../client/timeline.js';
 import { initBackend } from '../../engine/backend.js';
 import type { RunPipelineResult } from '../../pipeline/run-state.js';
 import type { TrainingRun } from '../../reports/report-data.js';
@@ -27,7 +29,7 @@ import {
 /** Half an interval after the checkpoint at step 20: checkpoints 10 and 20 exist. */
 const KILL_AT = 25;
 
-describe('a corrupt checkpoint on resume (real worker processes, real Temporal server)', () => {
+describe('a killed training worker, resumed past corrupt checkpoints (real worker processes, real Temporal server)', () => {
   let h: PipelineHarness;
   const children: ChildProcess[] = [];
   before(async () => {
@@ -39,7 +41,7 @@ describe('a corrupt checkpoint on resume (real worker processes, real Temporal s
     await h.close();
   });
 
-  it('newest checkpoint corrupt, then every one: the retry falls back with a warning naming each and why, and ends with the uninterrupted weights', async () => {
+  it('SIGKILLed mid-train: the retry resumes at the newest checkpoint; newest corrupt, then every one: it falls back with a warning naming each and why; all end with the uninterrupted weights', async () => {
     const dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'ckpt-'));
     const spec = faultTrainDag(await tinyBaseModel(dir), await tinyLanguages(dir));
     const { uri, store } = await h.fileStore();
@@ -54,6 +56,8 @@ describe('a corrupt checkpoint on resume (real worker processes, real Temporal s
       const handle = await start(runName);
       const [, signal] = (await once(doomed, 'exit')) as [number | null, NodeJS.Signals | null];
       assert.equal(signal, 'SIGKILL');
+      const killed = (await describeRun(h.client, runName)).nodes.find((n) => n.id === 'train');
+      assert.equal(killed?.state, 'running', 'the run goes on without a worker');
       const keys = await checkpointsOf(store, runName);
       assert.deepEqual(
         keys.map((k) => k.slice(-5)),
@@ -70,12 +74,26 @@ describe('a corrupt checkpoint on resume (real worker processes, real Temporal s
       const result = (await Promise.race([handle.result(), died])) as RunPipelineResult;
       worker.kill('SIGTERM');
       await once(worker, 'exit');
-      return { train: result.nodes.find((n) => n.id === 'train')!, log };
+      const timeline = historyToTimeline(await handle.fetchHistory());
+      return { train: result.nodes.find((n) => n.id === 'train')!, log, timeline };
     };
 
     await h.withWorkers(
       queues,
       async () => {
+        // Nothing damaged: at most one interval lost, the checkpoint at step 20 is the newest.
+        const intact = await killDamageResume(uniqueName('ckpt-intact'), async () => {});
+        assert.equal(intact.train.state, 'succeeded');
+        assert.equal(intact.train.attempts, 2);
+        assert.equal(intact.train.metrics['resumedFromStep'], KILL_AT - (KILL_AT % FAULT_EVERY));
+        assert.equal(intact.train.metrics['steps'], FAULT_STEPS);
+        // The history tells the same story: one attempt timed out (no heartbeats), the next won.
+        const retried = intact.timeline.entries.find(
+          (e) => e.node === 'train' && e.kind === 'retried',
+        );
+        assert.equal(retried?.attempt, 2);
+        assert.match(retried?.detail ?? '', /heartbeat/i);
+
         const newest = await killDamageResume(uniqueName('ckpt-newest'), async (keys) => {
           await flipBytes(fileOf(store, keys[1]!, 'model.safetensors'));
         });
@@ -96,10 +114,11 @@ describe('a corrupt checkpoint on resume (real worker processes, real Temporal s
         assert.match(every.log, /skipping checkpoint \S+step-00000010 .*optimizer\.safetensors/);
 
         figure(
-          `corrupt-checkpoints: newest checkpoint (step 20) bit-flipped -> skipped with a warning, ` +
+          `corrupt-checkpoints: killed at step ${KILL_AT}, intact -> resumed at step ` +
+            `${intact.train.metrics['resumedFromStep']}; newest checkpoint (step 20) bit-flipped -> skipped with a warning, ` +
             `resumed at step ${newest.train.metrics['resumedFromStep']}; every checkpoint ` +
             `corrupt (10 truncated, 20 flipped) -> resumed at step ${every.train.metrics['resumedFromStep']}; ` +
-            'both completed bit-identical (checked below)',
+            'all three completed bit-identical (checked below)',
         );
         const worker = await startGpuWorker(queues);
         children.push(worker);
@@ -112,7 +131,7 @@ describe('a corrupt checkpoint on resume (real worker processes, real Temporal s
         const weights = (ref: { uri: string }) =>
           store.readFile(store.keyOf(ref.uri), 'model.safetensors');
         const want = await weights(reference.outputs['model']!);
-        for (const run of [newest, every]) {
+        for (const run of [intact, newest, every]) {
           assert.ok(
             (await weights(run.train.outputs['model']!)).equals(want),
             'resumed weights differ from the uninterrupted run',

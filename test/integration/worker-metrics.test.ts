@@ -1,11 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { engineTrainDag, engineTrainInputs } from '../support/engine-train-fixture.js';
+import { initBackend } from '../../engine/backend.js';
+import { tinyBaseModel, tinyLanguages } from '../support/elo-fixtures.js';
 import { startGpuWorker } from '../support/gpu-worker.js';
 import { PipelineHarness, waitFor } from '../support/pipeline-harness.js';
 import { uniqueName } from '../support/servers.js';
+import { faultTrainDag } from '../support/train-faults.js';
 import { freePort } from '../../infra/ports.js';
 
 const EVERY = 5;
@@ -36,15 +41,26 @@ function parseMetrics(text: string): Sample[] {
 describe('worker metrics (a real worker process, real Temporal server, Prometheus endpoint)', () => {
   let h: PipelineHarness;
   let worker: ChildProcess | undefined;
-  before(async () => (h = await PipelineHarness.open()));
+  before(async () => {
+    await initBackend({ backend: 'tensorflow', log: () => {} });
+    h = await PipelineHarness.open();
+  });
   after(async () => {
     if (worker?.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
     await h.close();
   });
 
   it('serves the SDK runtime metrics and the engine training metrics while a run trains', async () => {
-    const { uri, store } = await h.fileStore();
-    const inputs = await engineTrainInputs(store);
+    const dir = await mkdtemp(
+      path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'metrics-'),
+    );
+    const spec = faultTrainDag(
+      await tinyBaseModel(dir),
+      await tinyLanguages(dir),
+      4 * HOLD_AT,
+      EVERY,
+    );
+    const { uri } = await h.fileStore();
     const queues = h.queues('metrics');
     const runName = uniqueName('metrics');
     const port = await freePort();
@@ -60,7 +76,7 @@ describe('worker metrics (a real worker process, real Temporal server, Prometheu
           runName,
           storeUri: uri,
           taskQueues: queues,
-          dag: engineTrainDag('metrics', inputs, 4 * HOLD_AT, EVERY),
+          dag: spec,
         });
         const of = (samples: Sample[], name: string) =>
           samples.filter((s) => s.name === name && s.labels['run'] === runName);
@@ -77,7 +93,7 @@ describe('worker metrics (a real worker process, real Temporal server, Prometheu
         const loss = of(samples, 'elo_train_loss')[0]?.value ?? NaN;
         assert.ok(loss > 0 && Number.isFinite(loss), `loss ${loss}`);
         assert.ok((of(samples, 'elo_train_tokens_per_second')[0]?.value ?? 0) > 0);
-        // 2 sequences of 16 tokens, 2 accumulation steps: 64 tokens a step.
+        // 2 sequences of 32 tokens a step (faultTrainDag's train node).
         assert.equal(of(samples, 'elo_train_tokens')[0]?.value, HOLD_AT * 64);
         assert.equal(of(samples, 'elo_checkpoint_seconds_count')[0]?.value, HOLD_AT / EVERY);
         assert.ok((of(samples, 'elo_checkpoint_seconds_sum')[0]?.value ?? 0) > 0);

@@ -1,5 +1,5 @@
-// Shared by the tests that break a real training run (the corrupt-checkpoint test and the fault
-// suite): a small ELO data + train DAG, the checkpoints a run left in a file store, and damage.
+// Shared by the tests that run real training on a real worker (kill and resume, corrupt
+// checkpoints, worker metrics, the fault suite): a small ELO data + train DAG, the checkpoints a run left in a file store, and damage.
 import { access, open, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,13 @@ import { TOKENIZER } from './elo-fixtures.js';
 export const FAULT_STEPS = 40;
 export const FAULT_EVERY = 10;
 
-/** import → prepare-data → train (full CP, checkpoints every FAULT_EVERY steps, seed fixed). */
-export function faultTrainDag(model: string, languages: unknown, steps = FAULT_STEPS): DagSpec {
+/** import → prepare-data → train (full CP, a checkpoint every `every` steps, seed fixed). */
+export function faultTrainDag(
+  model: string,
+  languages: unknown,
+  steps = FAULT_STEPS,
+  every = FAULT_EVERY,
+): DagSpec {
   return {
     name: 'train-faults',
     nodes: [
@@ -33,7 +38,7 @@ export function faultTrainDag(model: string, languages: unknown, steps = FAULT_S
           steps,
           batchSize: 2,
           seqLen: 32,
-          checkpointEvery: FAULT_EVERY,
+          checkpointEvery: every,
           warmupSteps: 2,
           seed: 3,
         },
