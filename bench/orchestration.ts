@@ -1,26 +1,46 @@
 // Section 5a: the same training through the Temporal pipeline against the engine called
 // directly. A real dev server (infra/), a real worker process (`workers/run-role.js all`) and the
-// project's own stages: use-artifact (the base model and the token shards, committed to the store
-// once) -> engine-train (fetches both verified, runs the engine TrainJob in a worker thread with
-// checkpoints to the store every K steps, commits the trained model). The direct runs call the
-// engine's runTrainJob in this process on the local folders, with only the final checkpoint and
-// with the same K, and runTrainJobInWorker with the same K (the stage's training without
-// Temporal and the store copies). Rounds interleave all variants so load hits them alike.
+// product's own stages: use-artifact (the base model and the prepared data, laid out as a
+// prepare-data artifact and committed to the store once) -> train (fetches both verified, runs the
+// engine TrainJob in a worker thread with checkpoints to the store every K steps, commits the
+// trained model, its metrics and TensorBoard events). The direct runs run the TrainJob the stage
+// builds from the same params (activities/elo/train-job.ts) on the local folders: runTrainJob in
+// this process with only the final checkpoint and with the same K, and runTrainJobInWorker with
+// the same K (the stage's training without Temporal and the store copies). Rounds interleave all
+// variants so load hits them alike.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp as copyDir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { runTrainJob, runTrainJobInWorker, type TrainJob } from '../engine/train/train-job.js';
+import type { z } from 'zod';
+import {
+  dataArtifactMeta,
+  readShardList,
+  writeDataArtifactFiles,
+} from '../activities/elo/data-artifact.js';
+import { trainJobOf } from '../activities/elo/train-job.js';
+import { runTrainJob, runTrainJobInWorker } from '../engine/train/train-job.js';
 import { startTemporalDevServer } from '../infra/temporal-dev-server.js';
 import { startRun } from '../client/run-client.js';
+import { trainParamsSchema, type TrainParams } from '../pipeline/stages/elo.js';
 import { openStore } from '../storage/open-store.js';
+import type { BenchData } from './bench-data.js';
 import { secondHalfMean, summarize, type Summary } from './summary.js';
 import { SEARCH_ATTRIBUTES } from '../pipeline/search-attributes.js';
 
-export type BenchJob = Omit<TrainJob, 'checkpoints'>;
+/** What the section trains: the train stage's params as a DAG writes them, on these inputs. */
+export interface OrchestrationJob {
+  /** The model folder the `model` input holds (ELO: the detached one). */
+  modelDir: string;
+  /** prepareData's output (bench-data.ts), the `data` input once laid out as prepare-data's. */
+  data: BenchData;
+  /** The prepareData tokenizer (copied into the data artifact, as prepare-data does). */
+  tokenizer: string;
+  params: z.input<typeof trainParamsSchema>;
+}
 
 export interface OrchestrationResult {
   job: {
@@ -55,7 +75,7 @@ export interface OrchestrationResult {
 }
 
 export async function measureOrchestration(
-  job: BenchJob,
+  job: OrchestrationJob,
   reps: number,
   log: (line: string) => void,
   /** What is trained, for the report (e.g. ELO {0,7}, detached). */
@@ -89,47 +109,46 @@ export async function measureOrchestration(
     };
     const stepMs = { direct: [] as number[], thread: [] as number[] };
     let lastStepMs = NaN;
-    const K = job.train.checkpointEvery;
+    const params = trainParamsSchema.parse(job.params);
+    const K = params.checkpointEvery;
     // Round 0 warms up every side (first XNNPACK operators, the worker's first workflow task)
     // with a short run of the same shape: the measured rounds then pay only per-run costs.
-    const warmUpSteps = Math.min(job.train.totalSteps, K);
-    const trainFor = (r: number): TrainJob['train'] =>
-      r > 0
-        ? job.train
-        : {
-            ...job.train,
-            totalSteps: warmUpSteps,
-            schedule: { ...job.train.schedule, totalSteps: warmUpSteps },
-          };
-    // Direct runs also write the trained folder, as the stage does.
-    const withK = (prefix: string, train: TrainJob['train']): TrainJob => ({
-      ...job,
-      train,
-      checkpoints: { storeUri, prefix, keepLast: 2 },
-      output: { folder: path.join(scratch, 'out', prefix) },
-    });
-    // The stage's inputs, committed once: what an upstream stage would have produced.
+    const warmUpSteps = Math.min(params.steps, K);
+    const paramsFor = (r: number) => (r > 0 ? job.params : { ...job.params, steps: warmUpSteps });
+
+    // The stage's inputs, committed once: what import-model and prepare-data would have produced.
+    const dataDir = path.join(scratch, 'data');
+    await copyDir(job.data.dir, dataDir, { recursive: true });
+    await writeDataArtifactFiles(dataDir, job.data.result.shards, job.tokenizer);
     const store = openStore(storeUri);
-    const shardDir = path.dirname(job.data.shards[0]!);
-    const model = await store.commitFolder('inputs/model', job.model.folder, { producer: 'bench' });
-    const shards = await store.commitFolder('inputs/shards', shardDir, { producer: 'bench' });
-    const { shards: _files, ...data } = job.data; // the stage takes the shards as an input
-    const dagFor = (train: TrainJob['train']) => ({
+    const model = await store.commitFolder('inputs/model', job.modelDir, { producer: 'bench' });
+    const data = await store.commitFolder('inputs/data', dataDir, {
+      producer: 'bench',
+      meta: dataArtifactMeta(job.data.result.stats),
+    });
+    const shards = (await readShardList(dataDir)).train;
+    // Direct runs: the stage's TrainJob for the same params, on the local folders; they also
+    // write the trained folder and TensorBoard events, as the stage does.
+    const jobFor = (prefix: string, p: TrainParams) =>
+      trainJobOf(p, {
+        modelDir: job.modelDir,
+        shards,
+        eosTokenId: job.data.result.stats.eosTokenId,
+        storeUri,
+        checkpoints: prefix,
+        out: path.join(scratch, 'out', prefix),
+        logdir: path.join(scratch, 'tensorboard', prefix),
+      });
+    const dagFor = (p: OrchestrationJob['params']) => ({
       name: 'bench-orchestration',
       nodes: [
         { id: 'model', stage: 'use-artifact', params: { uri: model.uri } },
-        { id: 'shards', stage: 'use-artifact', params: { uri: shards.uri } },
+        { id: 'data', stage: 'use-artifact', params: { uri: data.uri } },
         {
           id: 'train',
-          stage: 'engine-train',
-          needs: { model: 'model', shards: 'shards' },
-          params: {
-            ...(job.model.layers ? { layers: job.model.layers } : {}),
-            data,
-            selection: job.selection,
-            train,
-            keepLastCheckpoints: 2,
-          },
+          stage: 'train',
+          needs: { model: 'model.artifact', data: 'data.artifact' },
+          params: p,
         },
       ],
     });
@@ -139,13 +158,14 @@ export async function measureOrchestration(
       return performance.now() - t;
     };
     for (let r = 0; r <= reps; r++) {
-      const train = trainFor(r);
+      const raw = paramsFor(r);
+      const p = trainParamsSchema.parse(raw);
       const d = await timed(() =>
-        runTrainJob(withK(`direct/${hex()}`, { ...train, checkpointEvery: 0 })),
+        runTrainJob(jobFor(`direct/${hex()}`, { ...p, checkpointEvery: 0 })),
       );
       const dc = await timed(async () => {
         const ms: number[] = [];
-        await runTrainJob(withK(`direct-k/${hex()}`, train), {
+        await runTrainJob(jobFor(`direct-k/${hex()}`, p), {
           onStep: (x) => void ms.push(x.timings.stepMs),
         });
         lastStepMs = secondHalfMean(ms);
@@ -153,17 +173,17 @@ export async function measureOrchestration(
       const directStepMs = lastStepMs;
       const th = await timed(async () => {
         const ms: number[] = [];
-        await runTrainJobInWorker(withK(`thread/${hex()}`, train), {
+        await runTrainJobInWorker(jobFor(`thread/${hex()}`, p), {
           onStep: (x) => ms.push(x.timings.stepMs),
         });
         lastStepMs = secondHalfMean(ms);
       });
       const threadStepMs = lastStepMs;
       let status = '';
-      const p = await timed(async () => {
+      const pl = await timed(async () => {
         const handle = await startRun(client, {
           runName: `bench-orchestration-${hex()}`,
-          dag: dagFor(train),
+          dag: dagFor(raw),
           storeUri,
           taskQueues: queues,
           useCache: false,
@@ -177,13 +197,13 @@ export async function measureOrchestration(
       if (status) throw new Error(`pipeline run ended ${status}`);
       log(
         `orchestration round ${r}${r === 0 ? ` (warm-up, ${warmUpSteps} steps)` : ''}: direct ${d.toFixed(0)} ms, ` +
-          `direct + checkpoints every ${K} ${dc.toFixed(0)} ms, worker thread ${th.toFixed(0)} ms, pipeline ${p.toFixed(0)} ms`,
+          `direct + checkpoints every ${K} ${dc.toFixed(0)} ms, worker thread ${th.toFixed(0)} ms, pipeline ${pl.toFixed(0)} ms`,
       );
       if (r === 0) continue;
       times.direct.push(d);
       times.directCkpt.push(dc);
       times.thread.push(th);
-      times.pipeline.push(p);
+      times.pipeline.push(pl);
       stepMs.direct.push(directStepMs);
       stepMs.thread.push(threadStepMs);
     }
@@ -193,7 +213,7 @@ export async function measureOrchestration(
       thread: summarize(times.thread),
       pipeline: summarize(times.pipeline),
     };
-    const steps = job.train.totalSteps;
+    const steps = params.steps;
     const perStep = { directMs: summarize(stepMs.direct), threadMs: summarize(stepMs.thread) };
     const perStepOverhead = perStep.threadMs.median / perStep.directMs.median - 1;
     // Against the direct run with the same checkpoints: the part a longer run does not dilute.
@@ -210,10 +230,10 @@ export async function measureOrchestration(
         room > 0 ? Math.ceil(Math.max(0, extraFixed) / (room * perStep.directMs.median)) : null,
       job: {
         label,
-        mode: job.selection.mode,
-        steps: job.train.totalSteps,
+        mode: params.mode,
+        steps,
         checkpointEvery: K,
-        tokensPerStep: job.data.batchSize * job.data.seqLen,
+        tokensPerStep: params.batchSize * params.seqLen * params.gradAccumSteps,
       },
       directMs: s.direct,
       directCheckpointMs: s.directCkpt,

@@ -9,7 +9,7 @@ import { detach } from '../formats/index.js';
 import { startS3Server, s3ServerEnv } from '../infra/s3-server.js';
 import { openStore } from '../storage/open-store.js';
 import { s3SettingsFromEnv } from '../storage/s3-settings.js';
-import type { BenchData } from './bench-data.js';
+import { TOKENIZER_DIR, type BenchData } from './bench-data.js';
 import { DEMO_MODEL, LLM_LIKE_MODEL, type BenchModel } from './bench-models.js';
 import type { BenchSettings } from './bench-settings.js';
 import { checkpointThroughput } from './checkpoint-throughput.js';
@@ -246,23 +246,25 @@ export async function orchestrationSection(
       // The ELO flow's training input: formats' detach of λ = first+last.
       const detached = path.join(scratch, 'model');
       await detach(baseDir, [0, -1], detached);
+      // The train stage's params as a DAG would write them: ELO on the detached model, the demo
+      // shape's micro-batch, a checkpoint every K steps.
       return measureOrchestration(
         {
-          model: { folder: detached },
-          data: {
-            shards: cp.result.shards.train.map((f) => path.join(cp.dir, f)),
-            eosTokenId: cp.result.stats.eosTokenId,
-            seqLen: DEMO_MODEL.seqLen,
+          modelDir: detached,
+          data: cp,
+          tokenizer: TOKENIZER_DIR,
+          params: {
+            mode: 'elo',
+            steps,
             batchSize: DEMO_MODEL.batchSize,
-          },
-          selection: { mode: 'elo' },
-          train: {
-            seed: 1,
-            totalSteps: steps,
+            seqLen: DEMO_MODEL.seqLen,
             gradAccumSteps: 1,
-            schedule: { peakLr: 1e-3, minLr: 1e-4, warmupSteps: 1, totalSteps: steps },
-            adamw: DEFAULT_ADAMW,
+            lr: 1e-3,
+            minLrRatio: 0.1,
+            warmupSteps: 1,
+            weightDecay: DEFAULT_ADAMW.weightDecay,
             maxGradNorm: 1,
+            seed: 1,
             checkpointEvery,
           },
         },
