@@ -32,7 +32,7 @@ async function weights(store: ArtifactStore, uri: string): Promise<Buffer> {
   return store.readFile(store.keyOf(uri), 'weights.f64');
 }
 
-// SIGKILL mid-training is tested with the engine's training in pipeline-engine-resume.test.ts.
+// SIGKILL mid-training is tested on the train stage in elo-train-corrupt-checkpoint.test.ts.
 describe('graceful worker shutdown (real worker processes, real Temporal server)', () => {
   let h: PipelineHarness;
   const children: ChildProcess[] = [];
