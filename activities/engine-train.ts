@@ -2,7 +2,7 @@ import path from 'node:path';
 import { engineTrain } from '../pipeline/stages/engine-train.js';
 import { producerOf } from '../storage/manifest.js';
 import { withScratch } from '../storage/scratch.js';
-import { trainingHooks } from './durable-training.js';
+import { trainingHooks } from './training-hooks.js';
 import { implementStage } from './stage-activity.js';
 
 /**

@@ -1,4 +1,3 @@
-import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
 import { ELO_CPU_STAGES, ELO_GPU_STAGES } from '../activities/elo/index.js';
 import { trainWithEngine } from '../activities/engine-train.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
@@ -8,8 +7,6 @@ import { refArtifact } from '../activities/use-artifact.js';
 export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
   refArtifact,
   trainWithEngine,
-  ...DEMO_CPU_STAGES,
-  ...DEMO_GPU_STAGES,
   ...ELO_CPU_STAGES,
   ...ELO_GPU_STAGES,
 ];
