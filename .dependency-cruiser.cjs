@@ -89,7 +89,7 @@ module.exports = {
         '^storage/',
         '^formats/',
         '^pipeline/',
-        '^client/temporal-connection\\.ts$',
+        '^client/(temporal-connection|stage-pack)\\.ts$',
       ],
       'workers -> activities (and the engine backend, stores, the catalog, the Temporal connection).',
     ),

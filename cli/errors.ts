@@ -15,6 +15,7 @@ import {
 import { DagValidationError } from '../pipeline/dag.js';
 import { RunConfigError } from '../client/run-config.js';
 import { TemporalConfigError } from '../client/temporal-connection.js';
+import { StagePackError } from '../client/stage-pack.js';
 import { StoreConfigError } from '../storage/errors.js';
 
 export const EXIT_FAILURE = 1;
@@ -67,6 +68,7 @@ const BAD_INPUT = [
   DagValidationError,
   RunConfigError,
   TemporalConfigError,
+  StagePackError,
 ];
 
 export function exitCodeFor(err: unknown): number {

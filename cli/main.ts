@@ -11,6 +11,7 @@ import { registerStoreCommands } from './commands/store.js';
 import { registerWorkersCommand } from './commands/workers.js';
 import { EXIT_BAD_INPUT, exitCodeFor, oneLine } from './errors.js';
 import { addSettingsOptions, applySettings } from './settings.js';
+import { loadStagePack } from '../client/stage-pack.js';
 
 function version(): string {
   // dist/cli/main.js → package.json at the repository root.
@@ -26,8 +27,12 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   addSettingsOptions(program);
-  // Flags over environment over settings file, resolved before any command runs.
-  program.hook('preAction', (_program, action) => applySettings(action.optsWithGlobals()));
+  // Flags over environment over settings file, resolved before any command runs; then the stage
+  // pack (ELO_STAGE_PACK), whose stages DAGs may name.
+  program.hook('preAction', async (_program, action) => {
+    applySettings(action.optsWithGlobals());
+    await loadStagePack();
+  });
   registerRunsCommands(program);
   registerScheduleCommands(program);
   registerServiceCommands(program);

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
-import type { runPipeline } from '../workflows/run-pipeline.js';
+import type { runPipeline } from '../workflows/index.js';
 import { sha256Json } from '../formats/sha256.js';
 import { stageCatalog } from '../pipeline/catalog.js';
 import { codeVersion } from './code-version.js';

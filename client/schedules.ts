@@ -6,7 +6,7 @@ import {
   type ScheduleSpec,
   type ScheduleSummary,
 } from '@temporalio/client';
-import type { runPipeline } from '../workflows/run-pipeline.js';
+import type { runPipeline } from '../workflows/index.js';
 import { stageCatalog } from '../pipeline/catalog.js';
 import { validateDag } from '../pipeline/dag-schema.js';
 import { startOptionsFor, type RunRequest } from './run-client.js';

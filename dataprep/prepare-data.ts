@@ -86,6 +86,29 @@ export async function prepareData(
   }
 }
 
+/** What every phase of one preparation reads: the settings, the tokenizer, the output folder. */
+interface Prep {
+  params: ResolvedPrepareDataParams;
+  shares: Record<string, number>;
+  tokenizer: HfTokenizer;
+  eosTokenId: number;
+  shardOpts: TokenShardWriterOptions;
+  outDir: string;
+  spillDir: string;
+  opts: PrepareDataOptions;
+  /** A document's token ids, ending in the separator. */
+  encode(text: string): number[];
+}
+
+/** Pass 1's result for one language: its statistics so far and its spilled training documents. */
+interface LanguageScan {
+  stats: LanguageStats;
+  spilled: SpilledDoc[];
+  /** Hashes of every kept training document (eval sets drop these). */
+  seen: Set<string>;
+  validationShard?: string;
+}
+
 async function run(
   params: ResolvedPrepareDataParams,
   shares: Record<string, number>,
@@ -94,95 +117,29 @@ async function run(
   outDir: string,
   opts: PrepareDataOptions,
 ): Promise<PrepareDataResult> {
-  const shardOpts: TokenShardWriterOptions = {
-    vocabSize: tokenizer.vocabSize,
-    tokenizerHash: tokenizer.hash,
+  const prep: Prep = {
+    params,
+    shares,
+    tokenizer,
+    eosTokenId,
+    shardOpts: { vocabSize: tokenizer.vocabSize, tokenizerHash: tokenizer.hash },
+    outDir,
+    spillDir: path.join(outDir, '.spill'),
+    opts,
+    encode: (text) => {
+      const ids = tokenizer.encode(text);
+      ids.push(eosTokenId);
+      return ids;
+    },
   };
-  const encode = (text: string) => {
-    const ids = tokenizer.encode(text);
-    ids.push(eosTokenId);
-    return ids;
-  };
-  const spillDir = path.join(outDir, '.spill');
-  await fs.mkdir(spillDir);
+  await fs.mkdir(prep.spillDir);
   await fs.mkdir(path.join(outDir, 'validation'));
   const langs = Object.keys(params.languages).sort();
-  const stats: Record<string, LanguageStats> = {};
-  const spilled: Record<string, SpilledDoc[]> = {};
-  const seen: Record<string, Set<string>> = {};
-  const validationShards: Record<string, string> = {};
 
   // Pass 1: training sources → spill shard (train side) and validation shard.
-  for (const lang of langs) {
-    const lp = params.languages[lang]!;
-    const filter: DocumentFilter = {
-      minChars: params.minChars,
-      minScriptShare: lp.minScriptShare,
-      matcher: scriptMatcher(lp.scripts, `languages.${lang}.scripts`),
-    };
-    const st: LanguageStats = {
-      scripts: [...lp.scripts],
-      read: { documents: 0, bytes: 0 },
-      dropped: { tooShort: 0, script: 0, duplicate: 0 },
-      available: { documents: 0, bytes: 0, tokens: 0 },
-      validation: { documents: 0, bytes: 0, tokens: 0 },
-      eval: {},
-    };
-    stats[lang] = st;
-    seen[lang] = new Set();
-    spilled[lang] = [];
-    if (lp.train.length === 0) continue;
-    const spill = new ShardSetWriter(spillDir, lang, shardOpts);
-    // Named by language alone: one validation shard per language, for per-language loss.
-    const valid = new ShardSetWriter(path.join(outDir, 'validation'), lang, shardOpts);
-    try {
-      let n = 0;
-      for await (const text of keptDocuments(
-        lp.train,
-        `languages.${lang}.train`,
-        filter,
-        seen[lang],
-        st.read,
-        st.dropped,
-        opts,
-      )) {
-        const hash = documentHash(text);
-        const ids = encode(text);
-        const bytes = utf8Bytes(text);
-        if (isValidation(hash, params.seed, params.validationFraction)) {
-          await valid.append(ids, lang);
-          add(st.validation, bytes, ids.length);
-        } else {
-          spilled[lang].push({ lang, hash, index: st.available.documents, tokens: ids.length });
-          await spill.append(ids, lang);
-          add(st.available, bytes, ids.length);
-        }
-        if (++n % PROGRESS_EVERY === 0) {
-          opts.onProgress?.({ phase: 'scan', lang, documents: n, tokens: spill.tokens });
-        }
-      }
-    } catch (err) {
-      // Close the files before the caller removes the folder.
-      await Promise.all([spill.abort(), valid.abort()]);
-      throw err;
-    }
-    await spill.close();
-    const [validFile] = await valid.close();
-    if (params.validationFraction > 0) {
-      if (st.validation.tokens < params.seqLen + 1) {
-        throw new NotEnoughDataError(
-          lang,
-          'validation',
-          st.validation.tokens,
-          params.seqLen + 1,
-          `validationFraction ${params.validationFraction} leaves less than one sequence`,
-        );
-      }
-      const file = path.posix.join('validation', validFile!);
-      validationShards[lang] = file;
-      st.validation.shard = file;
-    }
-  }
+  const scans: Record<string, LanguageScan> = {};
+  for (const lang of langs) scans[lang] = await scanLanguage(prep, lang);
+  const stats = Object.fromEntries(langs.map((l) => [l, scans[l]!.stats]));
 
   // The mix, decided before anything large is written.
   const available = Object.fromEntries(langs.map((l) => [l, stats[l]!.available.tokens]));
@@ -191,32 +148,132 @@ async function run(
   // Held-out eval sets: same cleaning, minus anything also in the training data.
   const evalShards: Record<string, Record<string, string>> = {};
   for (const lang of langs) {
-    const lp = params.languages[lang]!;
-    for (const name of Object.keys(lp.eval).sort()) {
-      const set = await packEvalSet(
-        lang,
-        name,
-        lp.eval[name]!,
-        params,
-        seen[lang]!,
-        encode,
-        shardOpts,
-        outDir,
-        opts,
-      );
+    for (const name of Object.keys(params.languages[lang]!.eval).sort()) {
+      const set = await packEvalSet(prep, lang, name, scans[lang]!.seen);
       stats[lang]!.eval[name] = set;
       (evalShards[lang] ??= {})[name] = set.shard;
     }
   }
 
-  // Pass 2: choose documents per language in seeded order up to the plan (the last one cut to
-  // fit, ending in the separator), then interleave all chosen documents in a seeded order.
+  // Pass 2: the chosen documents from the spill shards into the final shards.
+  const chosen = chooseDocuments(prep, plan.tokens, scans);
+  const train = await packTrainShards(prep, Object.keys(plan.tokens), chosen);
+  await fs.rm(prep.spillDir, { recursive: true, force: true });
+
+  const validation: Record<string, string> = {};
+  for (const lang of langs) {
+    const shard = scans[lang]!.validationShard;
+    if (shard) validation[lang] = shard;
+  }
+  const result: PrepareDataResult = {
+    shards: { train: train.shards, validation, eval: evalShards },
+    stats: {
+      format: 'elo-prepare-data-stats',
+      version: 1,
+      tokenizerHash: tokenizer.hash,
+      vocabSize: tokenizer.vocabSize,
+      eosTokenId,
+      seqLen: params.seqLen,
+      seed: params.seed,
+      validationFraction: params.validationFraction,
+      mix: shares,
+      trainTokens: train.tokens,
+      trainShards: train.shards,
+      languages: stats,
+    },
+  };
+  await fs.writeFile(path.join(outDir, 'stats.json'), JSON.stringify(result.stats, null, 2) + '\n');
+  return result;
+}
+
+/**
+ * Pass 1 for one language: every kept training document is tokenized once, into the validation
+ * shard (by hash) or the spill shard, with what was read, dropped and is available counted.
+ */
+async function scanLanguage(prep: Prep, lang: string): Promise<LanguageScan> {
+  const { params, outDir, opts } = prep;
+  const lp = params.languages[lang]!;
+  const scan: LanguageScan = {
+    stats: {
+      scripts: [...lp.scripts],
+      read: { documents: 0, bytes: 0 },
+      dropped: { tooShort: 0, script: 0, duplicate: 0 },
+      available: { documents: 0, bytes: 0, tokens: 0 },
+      validation: { documents: 0, bytes: 0, tokens: 0 },
+      eval: {},
+    },
+    spilled: [],
+    seen: new Set(),
+  };
+  if (lp.train.length === 0) return scan;
+  const st = scan.stats;
+  const spill = new ShardSetWriter(prep.spillDir, lang, prep.shardOpts);
+  // Named by language alone: one validation shard per language, for per-language loss.
+  const valid = new ShardSetWriter(path.join(outDir, 'validation'), lang, prep.shardOpts);
+  try {
+    let n = 0;
+    for await (const text of keptDocuments(
+      lp.train,
+      `languages.${lang}.train`,
+      languageFilter(params, lang),
+      scan.seen,
+      st.read,
+      st.dropped,
+      opts,
+    )) {
+      const hash = documentHash(text);
+      const ids = prep.encode(text);
+      const bytes = utf8Bytes(text);
+      if (isValidation(hash, params.seed, params.validationFraction)) {
+        await valid.append(ids, lang);
+        add(st.validation, bytes, ids.length);
+      } else {
+        scan.spilled.push({ lang, hash, index: st.available.documents, tokens: ids.length });
+        await spill.append(ids, lang);
+        add(st.available, bytes, ids.length);
+      }
+      if (++n % PROGRESS_EVERY === 0) {
+        opts.onProgress?.({ phase: 'scan', lang, documents: n, tokens: spill.tokens });
+      }
+    }
+  } catch (err) {
+    // Close the files before the caller removes the folder.
+    await Promise.all([spill.abort(), valid.abort()]);
+    throw err;
+  }
+  await spill.close();
+  const [validFile] = await valid.close();
+  if (params.validationFraction > 0) {
+    if (st.validation.tokens < params.seqLen + 1) {
+      throw new NotEnoughDataError(
+        lang,
+        'validation',
+        st.validation.tokens,
+        params.seqLen + 1,
+        `validationFraction ${params.validationFraction} leaves less than one sequence`,
+      );
+    }
+    scan.validationShard = path.posix.join('validation', validFile!);
+    st.validation.shard = scan.validationShard;
+  }
+  return scan;
+}
+
+/**
+ * Pass 2a: per language, documents in seeded order up to the plan's tokens (the last one cut to
+ * fit), recorded in its stats; then all chosen documents interleaved in a seeded order.
+ */
+function chooseDocuments(
+  prep: Prep,
+  planned: Record<string, number>,
+  scans: Record<string, LanguageScan>,
+): { doc: SpilledDoc; take: number }[] {
+  const { seed } = prep.params;
   const chosen: { doc: SpilledDoc; take: number }[] = [];
-  for (const lang of Object.keys(plan.tokens)) {
-    const need = plan.tokens[lang]!;
-    const order = [...spilled[lang]!].sort(
-      (a, b) =>
-        hashUniform('order', params.seed, a.hash) - hashUniform('order', params.seed, b.hash),
+  for (const lang of Object.keys(planned)) {
+    const need = planned[lang]!;
+    const order = [...scans[lang]!.spilled].sort(
+      (a, b) => hashUniform('order', seed, a.hash) - hashUniform('order', seed, b.hash),
     );
     let got = 0;
     let truncated = 0;
@@ -229,33 +286,41 @@ async function run(
       got += take;
       documents++;
     }
-    stats[lang]!.mixed = {
+    scans[lang]!.stats.mixed = {
       documents,
       tokens: got,
-      share: shares[lang]!,
+      share: prep.shares[lang]!,
       truncatedDocuments: truncated,
     };
   }
-  chosen.sort(
+  return chosen.sort(
     (a, b) =>
-      hashUniform('mix', params.seed, `${a.doc.lang}:${a.doc.hash}`) -
-      hashUniform('mix', params.seed, `${b.doc.lang}:${b.doc.hash}`),
+      hashUniform('mix', seed, `${a.doc.lang}:${a.doc.hash}`) -
+      hashUniform('mix', seed, `${b.doc.lang}:${b.doc.hash}`),
   );
-  const trainDir = path.join(outDir, 'train');
+}
+
+/** Pass 2b: the chosen documents copied from the spill shards into `train/` (a cut one ends in EOS). */
+async function packTrainShards(
+  prep: Prep,
+  langs: string[],
+  chosen: { doc: SpilledDoc; take: number }[],
+): Promise<{ shards: string[]; tokens: number }> {
+  const trainDir = path.join(prep.outDir, 'train');
   await fs.mkdir(trainDir);
-  const train = new ShardSetWriter(trainDir, 'shard', shardOpts, params.shardTokens);
+  const train = new ShardSetWriter(trainDir, 'shard', prep.shardOpts, prep.params.shardTokens);
   const spills: Record<string, TokenShard> = {};
   try {
-    for (const lang of Object.keys(plan.tokens)) {
-      spills[lang] = await TokenShard.open(path.join(spillDir, `${lang}.json`));
+    for (const lang of langs) {
+      spills[lang] = await TokenShard.open(path.join(prep.spillDir, `${lang}.json`));
     }
     for (const [i, { doc, take }] of chosen.entries()) {
       const ids = await spills[doc.lang]!.readDocument(doc.index);
       const part = take < ids.length ? ids.subarray(0, take) : ids;
-      if (take < ids.length) part[take - 1] = eosTokenId;
+      if (take < ids.length) part[take - 1] = prep.eosTokenId;
       await train.append(part, doc.lang);
       if ((i + 1) % PROGRESS_EVERY === 0) {
-        opts.onProgress?.({ phase: 'pack', documents: i + 1, tokens: train.tokens });
+        prep.opts.onProgress?.({ phase: 'pack', documents: i + 1, tokens: train.tokens });
       }
     }
   } catch (err) {
@@ -264,28 +329,18 @@ async function run(
   } finally {
     for (const s of Object.values(spills)) await s.close();
   }
-  const trainShards = (await train.close()).map((f) => path.posix.join('train', f));
-  await fs.rm(spillDir, { recursive: true, force: true });
+  const shards = (await train.close()).map((f) => path.posix.join('train', f));
+  return { shards, tokens: train.tokens };
+}
 
-  const result: PrepareDataResult = {
-    shards: { train: trainShards, validation: validationShards, eval: evalShards },
-    stats: {
-      format: 'elo-prepare-data-stats',
-      version: 1,
-      tokenizerHash: tokenizer.hash,
-      vocabSize: tokenizer.vocabSize,
-      eosTokenId,
-      seqLen: params.seqLen,
-      seed: params.seed,
-      validationFraction: params.validationFraction,
-      mix: shares,
-      trainTokens: train.tokens,
-      trainShards,
-      languages: stats,
-    },
+/** A language's cleaning rules: minimum length and share of its scripts. */
+function languageFilter(params: ResolvedPrepareDataParams, lang: string): DocumentFilter {
+  const lp = params.languages[lang]!;
+  return {
+    minChars: params.minChars,
+    minScriptShare: lp.minScriptShare,
+    matcher: scriptMatcher(lp.scripts, `languages.${lang}.scripts`),
   };
-  await fs.writeFile(path.join(outDir, 'stats.json'), JSON.stringify(result.stats, null, 2) + '\n');
-  return result;
 }
 
 /** Normalized documents that pass the filters and are not duplicates (counted into the stats). */
@@ -328,25 +383,16 @@ async function* keptDocuments(
 }
 
 async function packEvalSet(
+  prep: Prep,
   lang: string,
   name: string,
-  sources: SourceParams[],
-  params: ResolvedPrepareDataParams,
   trainHashes: Set<string>,
-  encode: (text: string) => number[],
-  shardOpts: TokenShardWriterOptions,
-  outDir: string,
-  opts: PrepareDataOptions,
 ): Promise<EvalSetStats> {
-  const lp = params.languages[lang]!;
-  const filter: DocumentFilter = {
-    minChars: params.minChars,
-    minScriptShare: lp.minScriptShare,
-    matcher: scriptMatcher(lp.scripts, `languages.${lang}.scripts`),
-  };
+  const { params, outDir, opts } = prep;
+  const sources = params.languages[lang]!.eval[name]!;
   const dir = path.join(outDir, 'eval', lang);
   await fs.mkdir(dir, { recursive: true });
-  const writer = new ShardSetWriter(dir, name, shardOpts);
+  const writer = new ShardSetWriter(dir, name, prep.shardOpts);
   const read = { documents: 0, bytes: 0 };
   const dropped = { tooShort: 0, script: 0, duplicate: 0, inTrain: 0 };
   const counts = { documents: 0, bytes: 0, tokens: 0 };
@@ -355,7 +401,7 @@ async function packEvalSet(
     for await (const text of keptDocuments(
       sources,
       `languages.${lang}.eval.${name}`,
-      filter,
+      languageFilter(params, lang),
       seen,
       read,
       dropped,
@@ -365,7 +411,7 @@ async function packEvalSet(
         dropped.inTrain++;
         continue;
       }
-      const ids = encode(text);
+      const ids = prep.encode(text);
       await writer.append(ids, lang);
       add(counts, utf8Bytes(text), ids.length);
       if (counts.documents % PROGRESS_EVERY === 0) {

@@ -1,4 +1,9 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type BundleOptions,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { createPipelineActivities } from '../activities/pipeline/index.js';
 import { createStageActivities } from '../activities/stage-activities.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
@@ -26,6 +31,8 @@ export interface CreateWorkersOptions {
   storeFor?: (uri: string) => Promise<ArtifactStore>;
   /** A prebuilt bundle (tests bundle once instead of per worker). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The workflows entry point to bundle (default this build's; a stage pack brings its own). */
+  workflows?: { path: string; webpackConfigHook?: BundleOptions['webpackConfigHook'] };
   /** Poller identity, also named in stage heartbeats and failures (default `workerIdentity()`). */
   identity?: string;
   /**
@@ -77,7 +84,9 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
   const impls = options.implementations ?? STAGE_IMPLEMENTATIONS;
   for (const impl of impls) {
     if (stageCatalog.get(impl.stage.name) !== impl.stage) {
-      throw new Error(`stage ${impl.stage.name} is implemented but not in the stage catalog`);
+      throw new Error(
+        `stage ${impl.stage.name} is implemented but not in the stage catalog (a stage pack's stages join it through ELO_STAGE_PACK)`,
+      );
     }
   }
   const of = (queue: QueueKind) => impls.filter((i) => i.stage.queue === queue);
@@ -95,7 +104,16 @@ export async function createWorkers(options: CreateWorkersOptions): Promise<Work
     specs.push({
       ...common,
       taskQueue: queues.cpu,
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+      ...(options.workflowBundle
+        ? { workflowBundle: options.workflowBundle }
+        : options.workflows
+          ? {
+              workflowsPath: options.workflows.path,
+              ...(options.workflows.webpackConfigHook
+                ? { bundlerOptions: { webpackConfigHook: options.workflows.webpackConfigHook } }
+                : {}),
+            }
+          : { workflowsPath }),
       activities: {
         ...createPipelineActivities(storeFor),
         ...createStageActivities(

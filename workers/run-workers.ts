@@ -4,6 +4,8 @@ import { formatBytes } from '../engine/memory-model.js';
 import { machineMemoryBytes, MemoryBudget } from './memory-budget.js';
 import { workerEnv } from './worker-env.js';
 import { startWorkerMetrics } from './worker-metrics.js';
+import { STAGE_IMPLEMENTATIONS } from './stage-implementations.js';
+import { workerStagePack } from './stage-pack.js';
 
 /**
  * Runs the workers of a role until SIGINT/SIGTERM: the SDK's runtime then shuts every worker down,
@@ -13,6 +15,7 @@ import { startWorkerMetrics } from './worker-metrics.js';
 export async function runWorkers(role: WorkerRole, env = process.env): Promise<void> {
   const settings = workerEnv(env);
   const memory = new MemoryBudget(settings.ELO_MEMORY_BUDGET ?? machineMemoryBytes());
+  const pack = await workerStagePack(env);
   startWorkerMetrics(env, memory); // before the connection: it fixes the SDK runtime
   const connection = await connectWorker(settings.temporal);
   try {
@@ -27,11 +30,18 @@ export async function runWorkers(role: WorkerRole, env = process.env): Promise<v
       },
       concurrency: { cpu: settings.ELO_CPU_CONCURRENCY, gpu: settings.ELO_GPU_CONCURRENCY },
       shutdownGraceTime: settings.ELO_SHUTDOWN_GRACE,
+      ...(pack
+        ? {
+            implementations: [...STAGE_IMPLEMENTATIONS, ...pack.implementations],
+            workflows: { path: pack.workflowsPath, webpackConfigHook: pack.webpackConfigHook },
+          }
+        : {}),
     });
     console.log(
       `elo ${role} worker: ${settings.temporal.address} namespace ${settings.temporal.namespace}, ` +
         `queues ${workers.map((w) => w.options.taskQueue).join(', ')}, ` +
-        `memory budget ${formatBytes(memory.budgetBytes)}`,
+        `memory budget ${formatBytes(memory.budgetBytes)}` +
+        (pack ? `, stage pack ${pack.path}` : ''),
     );
     await Promise.all(workers.map((w) => w.run()));
   } finally {

@@ -1,4 +1,3 @@
-import { DEMO_CPU_STAGES, DEMO_GPU_STAGES } from '../activities/demo/index.js';
 import { ELO_CPU_STAGES, ELO_GPU_STAGES } from '../activities/elo/index.js';
 import type { StageImplementation } from '../activities/stage-activity.js';
 import { refArtifact } from '../activities/use-artifact.js';
@@ -6,8 +5,6 @@ import { refArtifact } from '../activities/use-artifact.js';
 /** Every stage implementation this build ships; workers take those of their queue. */
 export const STAGE_IMPLEMENTATIONS: readonly StageImplementation[] = [
   refArtifact,
-  ...DEMO_CPU_STAGES,
-  ...DEMO_GPU_STAGES,
   ...ELO_CPU_STAGES,
   ...ELO_GPU_STAGES,
 ];

@@ -1,5 +1,34 @@
-import { CancellationScope, log } from '@temporalio/workflow';
-import type { RunManifest } from '../pipeline/run-state.js';
+import { CancellationScope, log, workflowInfo } from '@temporalio/workflow';
+import type {
+  NodeRecord,
+  RunManifest,
+  RunPipelineInput,
+  RunStatus,
+} from '../pipeline/run-state.js';
+
+/** run.json now: the run's identity, config and audit, its status and the node table. */
+export function runManifest(
+  input: RunPipelineInput,
+  run: { runName: string; dagName: string; startedAt: number; status: RunStatus },
+  nodes: NodeRecord[],
+): RunManifest {
+  const info = workflowInfo();
+  return {
+    format: 'elo-run/1',
+    runName: run.runName,
+    dagName: run.dagName,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    status: run.status,
+    startedAt: run.startedAt,
+    updatedAt: Date.now(),
+    ...(run.status !== 'running' ? { endedAt: Date.now() } : {}),
+    audit: input.audit ?? {},
+    config: input.config,
+    dag: input.dag,
+    nodes,
+  };
+}
 
 /**
  * Keeps run.json current: one write activity at a time, always with the newest node table (a

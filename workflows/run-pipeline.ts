@@ -15,17 +15,20 @@ import { DagValidationError, resolveDag, type ValidDag } from '../pipeline/dag.j
 import {
   nodesQuery,
   type NodesView,
-  type RunManifest,
   type RunPipelineInput,
   type RunPipelineResult,
   type RunStatus,
 } from '../pipeline/run-state.js';
 import { RunScheduler } from '../pipeline/scheduler.js';
 import { SA } from '../pipeline/search-attributes.js';
-import { stageInfoCatalog } from '../pipeline/stage-info-catalog.js';
+import type { StageInfo } from '../pipeline/stage-info.js';
+import type { StageRegistry } from '../pipeline/stage-registry.js';
 import { TASK_QUEUES } from '../pipeline/task-queues.js';
-import { RunManifestWriter } from './run-manifest-writer.js';
+import { RunManifestWriter, runManifest } from './run-manifest-writer.js';
 import { runNode, type NodeRun } from './run-node.js';
+
+/** The executor workflow's signature (the workflow type is its export name, `runPipeline`). */
+export type PipelineWorkflow = (input: RunPipelineInput) => Promise<RunPipelineResult>;
 
 /**
  * Runs a DAG of registered stages: every node whose inputs are ready starts (up to maxParallel at
@@ -33,8 +36,18 @@ import { runNode, type NodeRun } from './run-node.js';
  * finishes, and the run then fails with a summary. Cancelling the workflow cancels running stages
  * (long ones checkpoint first) and marks what never ran as cancelled. The decisions are the
  * scheduler's (pipeline/scheduler.ts); this function runs what it asks for.
+ *
+ * Made over the stages it may run, as plain data: this build's catalog (workflows/index.ts), or
+ * that plus a stage pack's (workers/stage-pack.ts writes such an entry point).
  */
-export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineResult> {
+export function pipelineWorkflow(stages: StageRegistry<StageInfo>): PipelineWorkflow {
+  return (input) => runPipeline(input, stages);
+}
+
+async function runPipeline(
+  input: RunPipelineInput,
+  stages: StageRegistry<StageInfo>,
+): Promise<RunPipelineResult> {
   const info = workflowInfo();
   const runName = input.runName ?? info.workflowId;
   const queues = { ...TASK_QUEUES, ...input.taskQueues };
@@ -42,13 +55,8 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   if (info.typedSearchAttributes.get(SA.runName) !== runName) {
     upsertSearchAttributes([{ key: SA.runName, value: runName }]);
   }
-  const dag = resolveOrFail(input.dag);
-  const scheduler = new RunScheduler(
-    dag,
-    stageInfoCatalog,
-    Math.max(1, input.maxParallel ?? 4),
-    Date.now,
-  );
+  const dag = resolveOrFail(input.dag, stages);
+  const scheduler = new RunScheduler(dag, stages, Math.max(1, input.maxParallel ?? 4), Date.now);
   let status: RunStatus = 'running';
   const view = (): NodesView => ({
     runName,
@@ -66,21 +74,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   const pipelineActivities = proxyActivities<PipelineActivities>(pipelineOptions);
   const startedAt = Date.now();
   const manifest = new RunManifestWriter(
-    (): RunManifest => ({
-      format: 'elo-run/1',
-      runName,
-      dagName: dag.name,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      status,
-      startedAt,
-      updatedAt: Date.now(),
-      ...(status !== 'running' ? { endedAt: Date.now() } : {}),
-      audit: input.audit ?? {},
-      config: input.config,
-      dag: input.dag,
-      nodes: view().nodes,
-    }),
+    () => runManifest(input, { runName, dagName: dag.name, startedAt, status }, view().nodes),
     (current) =>
       pipelineActivities.pipelineWriteRunManifest({ storeUri: input.storeUri, manifest: current }),
   );
@@ -103,7 +97,7 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
     let finishedNodes = 0;
     for (;;) {
       for (const node of scheduler.startNext()) {
-        void runNode(node, stageInfoCatalog.require(node.stage), nodeRun).finally(() => {
+        void runNode(node, stages.require(node.stage), nodeRun).finally(() => {
           scheduler.finished(node.id);
           finishedNodes++;
           manifest.touch();
@@ -130,25 +124,31 @@ export async function runPipeline(input: RunPipelineInput): Promise<RunPipelineR
   status = outcome.status;
   manifest.touch();
   await manifest.settled();
-  if (outcome.failed.length > 0) {
-    const { failed, skipped } = outcome;
-    throw ApplicationFailure.nonRetryable(
-      `pipeline ${dag.name} (run ${runName}) failed: ` +
-        failed
-          .map((r) => `node ${r.id} (${r.stage}) failed after ${r.attempts} attempt(s): ${r.error}`)
-          .join('; ') +
-        (skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : ''),
-      'PipelineFailed',
-      { failed: failed.map((r) => r.id), skipped },
-    );
-  }
+  if (outcome.failed.length > 0) throw runFailed(dag.name, runName, outcome);
   return { runName, status, nodes: view().nodes };
 }
 
+/** The run's failure: every failed node with its attempts and error, and what was skipped. */
+function runFailed(
+  dagName: string,
+  runName: string,
+  { failed, skipped }: ReturnType<RunScheduler['outcome']>,
+): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `pipeline ${dagName} (run ${runName}) failed: ` +
+      failed
+        .map((r) => `node ${r.id} (${r.stage}) failed after ${r.attempts} attempt(s): ${r.error}`)
+        .join('; ') +
+      (skipped.length > 0 ? `; skipped: ${skipped.join(', ')}` : ''),
+    'PipelineFailed',
+    { failed: failed.map((r) => r.id), skipped },
+  );
+}
+
 /** The DAG resolved against the stages' plain data; a bad one fails the run, not retried. */
-function resolveOrFail(spec: unknown): ValidDag {
+function resolveOrFail(spec: unknown, stages: StageRegistry<StageInfo>): ValidDag {
   try {
-    return resolveDag(spec, stageInfoCatalog);
+    return resolveDag(spec, stages);
   } catch (err) {
     if (err instanceof DagValidationError) {
       throw ApplicationFailure.nonRetryable(err.message, 'DagValidationError', err.problems);

@@ -12,7 +12,7 @@ import { runTrainJobInWorker, type TrainJobResult } from '../../engine/train/tra
 import { HfModelFolder } from '../../formats/index.js';
 import { trainStage } from '../../pipeline/stages/elo.js';
 import type { TrainingRun } from '../../reports/report-data.js';
-import { trainingHooks } from '../durable-training.js';
+import { trainingHooks } from '../training-hooks.js';
 import { WriteQueue } from '../write-queue.js';
 import { implementStage, type StageContext } from '../stage-activity.js';
 import { readShardList, TOKENIZER_DIR } from './data-artifact.js';

@@ -20,3 +20,20 @@ export function newestFirst(keys: readonly string[]): string[] {
     .filter((k) => checkpointStep(k) !== undefined)
     .sort((a, b) => checkpointStep(b)! - checkpointStep(a)!);
 }
+
+/**
+ * The one resume rule, for the engine's checkpointer and any other training loop: the newest
+ * checkpoint under `prefix` that `load` accepts. `load` returns null to skip one that does not
+ * verify (saying why is the caller's); a throw (a store that cannot be reached) ends the search.
+ */
+export async function loadNewestCheckpoint<T>(
+  store: { list(prefix: string): Promise<string[]> },
+  prefix: string,
+  load: (key: string) => Promise<T | null>,
+): Promise<T | null> {
+  for (const key of newestFirst(await store.list(prefix))) {
+    const loaded = await load(key);
+    if (loaded !== null) return loaded;
+  }
+  return null;
+}

@@ -8,7 +8,12 @@ import { CorruptArtifactError } from '../../storage/errors.js';
 import { withScratch } from '../../storage/scratch.js';
 import { isTransientStoreError } from '../../storage/transient.js';
 import { CheckpointError, ShapeMismatchError } from '../errors.js';
-import { checkpointKey, checkpointStep, newestFirst } from './checkpoint-keys.js';
+import {
+  checkpointKey,
+  checkpointStep,
+  loadNewestCheckpoint,
+  newestFirst,
+} from './checkpoint-keys.js';
 import { readHostTensors, writeHostTensors } from '../io/host-tensors.js';
 import type { LlamaModel } from '../model/llama-model.js';
 import type { AdamW } from './adamw.js';
@@ -74,15 +79,10 @@ export class StoreCheckpointer implements Checkpointer {
     for (const key of (await this.list()).slice(keep)) await this.store.delete(key);
   }
 
-  async loadLatest(model: LlamaModel, optimizer: AdamW): Promise<LoadedState | null> {
-    for (const key of await this.list()) {
-      const loaded = await withScratch(
-        (dir) => this.tryLoad(key, dir, model, optimizer),
-        'elo-resume-',
-      );
-      if (loaded) return loaded;
-    }
-    return null;
+  loadLatest(model: LlamaModel, optimizer: AdamW): Promise<LoadedState | null> {
+    return loadNewestCheckpoint(this.store, this.prefix, (key) =>
+      withScratch((dir) => this.tryLoad(key, dir, model, optimizer), 'elo-resume-'),
+    );
   }
 
   /** One checkpoint into model and optimizer; null when it does not verify (and is skipped). */

@@ -17,16 +17,16 @@ const HISTORY_WARNING = 10_240;
 const tiny = (i: number): DagSpec => ({
   name: 'many-tiny',
   nodes: [
-    { id: 'hello', stage: 'demo-write-text', params: { text: `hi ${i}` } },
-    { id: 'flaky', stage: 'demo-flaky', params: { failures: 1, text: `again ${i}` } },
-    { id: 'join', stage: 'demo-concat', needs: { a: 'hello', b: 'flaky' } },
-    { id: 'train', stage: 'demo-train', params: { steps: 20, checkpointEvery: 5, seed: i } },
+    { id: 'hello', stage: 'toy-write-text', params: { text: `hi ${i}` } },
+    { id: 'flaky', stage: 'toy-flaky', params: { failures: 1, text: `again ${i}` } },
+    { id: 'join', stage: 'toy-concat', needs: { a: 'hello', b: 'flaky' } },
+    { id: 'train', stage: 'toy-train', params: { steps: 20, checkpointEvery: 5, seed: i } },
   ],
 });
 
 /** An `all` worker process (workflows and both queues) on the test's queues. */
 async function allWorker(queues: { cpu: string; gpu: string }): Promise<ChildProcess> {
-  // Its log is kept, not printed: it would drown the suite's output (demo-flaky fails once by design).
+  // Its log is kept, not printed: it would drown the suite's output (toy-flaky fails once by design).
   const worker = await startWorkerProcess({
     ...process.env,
     TEMPORAL_ADDRESS: temporalAddress(),

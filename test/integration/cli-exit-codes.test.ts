@@ -18,7 +18,7 @@ const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 /** One node that writes text after `delayMs` (long: the run is still going when ended). */
 const slow = (delayMs: number): DagSpec => ({
   name: 'exit-slow',
-  nodes: [{ id: 'wait', stage: 'demo-write-text', params: { text: 'x', delayMs } }],
+  nodes: [{ id: 'wait', stage: 'toy-write-text', params: { text: 'x', delayMs } }],
 });
 
 const alive = (pid: number) => {
@@ -78,7 +78,7 @@ describe('exit codes: 0 only for a completed run (built CLI, real Temporal serve
 
       const rejecting = await config('reject', {
         name: 'exit-reject',
-        nodes: [{ id: 'no', stage: 'demo-reject', params: { reason: 'by design' } }],
+        nodes: [{ id: 'no', stage: 'toy-reject', params: { reason: 'by design' } }],
       });
       const name = uniqueName('failed');
       const failed = await elo('--store', store, 'run', rejecting, '--name', name, '--watch');

@@ -21,7 +21,7 @@ const longTraining: DagSpec = {
   nodes: [
     {
       id: 'train',
-      stage: 'demo-train',
+      stage: 'toy-train',
       params: { steps: 100_000, stepDelayMs: 20, checkpointEvery: 20 },
     },
   ],
@@ -91,7 +91,7 @@ describe('operators see the fleet: elo workers, why a stage waits, dead workers 
         });
         assert.match(
           busy.text,
-          new RegExp(`^gpu slot busy: ${first}/train step \\d+ since \\d\\d:\\d\\d`),
+          new RegExp(`^gpu slot busy: ${first}/train step \\d+/100000 since \\d\\d:\\d\\d`),
         );
 
         // `elo workers`: the gpu worker, what it executes (run, node, attempt, step, since), the
@@ -117,7 +117,7 @@ describe('operators see the fleet: elo workers, why a stage waits, dead workers 
         const text = await elo('workers');
         assert.match(
           text.stdout,
-          new RegExp(`running ${first}/train \\(demo-train\\)  attempt 1  step \\d+`),
+          new RegExp(`running ${first}/train \\(toy-train\\)  attempt 1  step \\d+`),
         );
 
         // The heartbeat names the worker (the UI shows it in the activity's details).
@@ -154,7 +154,7 @@ describe('operators see the fleet: elo workers, why a stage waits, dead workers 
       taskQueues: queues,
       dag: {
         name: 'old',
-        nodes: [{ id: 'hello', stage: 'demo-write-text', params: { text: 'x' } }],
+        nodes: [{ id: 'hello', stage: 'toy-write-text', params: { text: 'x' } }],
       },
     });
     const dir = await mkdtemp(path.join(process.env['ELO_TEST_SCRATCH'] ?? os.tmpdir(), 'demo-'));
@@ -164,7 +164,7 @@ describe('operators see the fleet: elo workers, why a stage waits, dead workers 
       config,
       JSON.stringify({
         name: own,
-        nodes: [{ id: 'train', stage: 'demo-train', params: { steps: 5 } }],
+        nodes: [{ id: 'train', stage: 'toy-train', params: { steps: 5 } }],
       }),
     );
     const demo = await elo('--store', fileURLToPath(uri), 'demo', '--config', config);

@@ -8,13 +8,13 @@ function diamond(rightText: string, broken = false): DagSpec {
   return {
     name: 'cached-diamond',
     nodes: [
-      { id: 'left', stage: 'demo-write-text', params: { text: 'left' } },
+      { id: 'left', stage: 'toy-write-text', params: { text: 'left' } },
       broken
-        ? { id: 'right', stage: 'demo-reject', params: { reason: 'not yet' } }
-        : { id: 'right', stage: 'demo-write-text', params: { text: rightText } },
+        ? { id: 'right', stage: 'toy-reject', params: { reason: 'not yet' } }
+        : { id: 'right', stage: 'toy-write-text', params: { text: rightText } },
       {
         id: 'join',
-        stage: 'demo-concat',
+        stage: 'toy-concat',
         params: { separator: '|' },
         needs: { a: 'left', b: 'right' },
       },
@@ -47,7 +47,7 @@ describe('pipeline caching (real Temporal server, real S3 store)', () => {
       const failed = await runFailure(
         await h.start({ runName, storeUri: uri, taskQueues: queues, dag: diamond('', true) }),
       );
-      assert.match(String(failed.cause?.message), /node right \(demo-reject\) failed/);
+      assert.match(String(failed.cause?.message), /node right \(toy-reject\) failed/);
 
       // Re-submitted under the same workflow id with right fixed: left comes from the cache.
       const fixed = await run(diamond('right'));

@@ -30,10 +30,10 @@ describe('pipeline cancellation (real Temporal server)', () => {
           nodes: [
             {
               id: 'train',
-              stage: 'demo-train',
+              stage: 'toy-train',
               params: { steps: 2000, stepDelayMs: 20, checkpointEvery: 1000 },
             },
-            { id: 'report', stage: 'demo-concat', needs: { a: 'train.weights' } },
+            { id: 'report', stage: 'toy-concat', needs: { a: 'train.weights' } },
           ],
         },
       });

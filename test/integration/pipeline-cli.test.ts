@@ -27,7 +27,7 @@ describe('elo validate/run/show/history/runs/schedule (built CLI, real Temporal 
         name: 'bad',
         nodes: [
           { id: 'x', stage: 'nope' },
-          { id: 'y', stage: 'demo-concat' },
+          { id: 'y', stage: 'toy-concat' },
         ],
       }),
     );
@@ -35,7 +35,7 @@ describe('elo validate/run/show/history/runs/schedule (built CLI, real Temporal 
     assert.equal(invalid.code, 2, invalid.stderr);
     assert.match(
       invalid.stderr,
-      /unknown stage "nope".*input "a" of stage demo-concat is not wired/,
+      /unknown stage "nope".*input "a" of stage toy-concat is not wired/,
     );
 
     const good = path.join(dir, 'good.json');
@@ -44,8 +44,8 @@ describe('elo validate/run/show/history/runs/schedule (built CLI, real Temporal 
       JSON.stringify({
         name: 'cli',
         nodes: [
-          { id: 'hello', stage: 'demo-write-text', params: { text: 'hi' } },
-          { id: 'twice', stage: 'demo-concat', needs: { a: 'hello', b: 'hello' } },
+          { id: 'hello', stage: 'toy-write-text', params: { text: 'hi' } },
+          { id: 'twice', stage: 'toy-concat', needs: { a: 'hello', b: 'hello' } },
         ],
       }),
     );
@@ -68,7 +68,7 @@ describe('elo validate/run/show/history/runs/schedule (built CLI, real Temporal 
       );
       assert.equal(started.code, 0, started.stderr);
       assert.equal(started.stdout.split('\n')[0], run);
-      assert.match(started.stdout, /twice\s+demo-concat\s+succeeded/);
+      assert.match(started.stdout, /twice\s+toy-concat\s+succeeded/);
       const show = await elo('show', run, '--json');
       assert.equal(show.code, 0, show.stderr);
       const d = JSON.parse(show.stdout) as ReturnType<typeof showJson>;
@@ -80,10 +80,10 @@ describe('elo validate/run/show/history/runs/schedule (built CLI, real Temporal 
       );
       assert.match(d.nodes[1]!.outputs['text']!, /^file:\/\//);
       const text = await elo('show', run);
-      assert.match(text.stdout, /twice\s+demo-concat\s+succeeded/);
+      assert.match(text.stdout, /twice\s+toy-concat\s+succeeded/);
       const timeline = await elo('history', run);
       assert.equal(timeline.code, 0, timeline.stderr);
-      assert.match(timeline.stdout, /hello\s+demo-write-text\s+completed/);
+      assert.match(timeline.stdout, /hello\s+toy-write-text\s+completed/);
       const history = JSON.parse((await elo('history', run, '--json')).stdout) as {
         status: string;
         nodes: { node: string; outcome: string }[];

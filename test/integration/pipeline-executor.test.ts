@@ -27,11 +27,11 @@ describe('pipeline executor (real Temporal server)', () => {
         dag: {
           name: 'diamond',
           nodes: [
-            { id: 'left', stage: 'demo-write-text', params: { text: 'left', delayMs: 1500 } },
-            { id: 'right', stage: 'demo-write-text', params: { text: 'right', delayMs: 1500 } },
+            { id: 'left', stage: 'toy-write-text', params: { text: 'left', delayMs: 1500 } },
+            { id: 'right', stage: 'toy-write-text', params: { text: 'right', delayMs: 1500 } },
             {
               id: 'join',
-              stage: 'demo-concat',
+              stage: 'toy-concat',
               params: { separator: '+' },
               needs: { a: 'left', b: 'right' },
             },
@@ -98,7 +98,7 @@ describe('pipeline executor (real Temporal server)', () => {
           name: 'fan',
           nodes: ['a', 'b', 'c', 'd'].map((id) => ({
             id,
-            stage: 'demo-write-text',
+            stage: 'toy-write-text',
             params: { text: id, delayMs: 400 },
           })),
         },
@@ -126,7 +126,7 @@ describe('pipeline executor (real Temporal server)', () => {
         taskQueues: queues,
         dag: {
           name: 'flaky',
-          nodes: [{ id: 'f', stage: 'demo-flaky', params: { failures: 2, text: 'ok' } }],
+          nodes: [{ id: 'f', stage: 'toy-flaky', params: { failures: 2, text: 'ok' } }],
         },
       });
       const done = await handle.result();
@@ -152,10 +152,10 @@ describe('pipeline executor (real Temporal server)', () => {
         dag: {
           name: 'rejecting',
           nodes: [
-            { id: 'bad', stage: 'demo-reject', params: { reason: 'license missing' } },
-            { id: 'after', stage: 'demo-concat', needs: { a: 'bad' } },
-            { id: 'later', stage: 'demo-concat', needs: { a: 'after' } },
-            { id: 'fine', stage: 'demo-write-text', params: { text: 'independent', delayMs: 300 } },
+            { id: 'bad', stage: 'toy-reject', params: { reason: 'license missing' } },
+            { id: 'after', stage: 'toy-concat', needs: { a: 'bad' } },
+            { id: 'later', stage: 'toy-concat', needs: { a: 'after' } },
+            { id: 'fine', stage: 'toy-write-text', params: { text: 'independent', delayMs: 300 } },
           ],
         },
       });
@@ -167,7 +167,7 @@ describe('pipeline executor (real Temporal server)', () => {
     assert.equal(cause.type, 'PipelineFailed');
     assert.match(
       cause.message,
-      /node bad \(demo-reject\) failed after 1 attempt\(s\): DemoRejectedError: demo-reject: rejected: license missing/,
+      /node bad \(toy-reject\) failed after 1 attempt\(s\): ToyRejectedError: toy-reject: rejected: license missing/,
     );
     assert.match(cause.message, /skipped: after, later/);
     assert.deepEqual(
@@ -192,7 +192,7 @@ describe('pipeline executor (real Temporal server)', () => {
     const dag = {
       name: 'invalid',
       nodes: [
-        { id: 'a', stage: 'demo-write-text', params: { text: 3 } },
+        { id: 'a', stage: 'toy-write-text', params: { text: 3 } },
         { id: 'b', stage: 'nope' },
       ],
     };
@@ -230,7 +230,7 @@ describe('pipeline executor (real Temporal server)', () => {
     assert.equal(view.nodes[0]?.state, 'failed');
     assert.match(
       view.nodes[0]?.error ?? '',
-      /^InvalidStageInput: demo-write-text: params invalid: text:/,
+      /^InvalidStageInput: toy-write-text: params invalid: text:/,
     );
   });
 });

@@ -40,7 +40,7 @@ describe('pipeline schedules (real Temporal server, real time)', () => {
           config: { note: 'scheduled config' },
           dag: {
             name: 'scheduled',
-            nodes: [{ id: 'hello', stage: 'demo-write-text', params: { text: 'tick' } }],
+            nodes: [{ id: 'hello', stage: 'toy-write-text', params: { text: 'tick' } }],
           },
         },
       });

@@ -21,7 +21,7 @@ function trainingDag(stepDelayMs: number): DagSpec {
     nodes: [
       {
         id: 'train',
-        stage: 'demo-train',
+        stage: 'toy-train',
         params: { steps: STEPS, dim: 32, checkpointEvery: CHECKPOINT_EVERY, stepDelayMs, seed: 7 },
       },
     ],

@@ -28,7 +28,7 @@ describe('the S3 store location travels with a run; credentials stay with each p
       config,
       JSON.stringify({
         name: 's3-location',
-        nodes: [{ id: 'hello', stage: 'demo-write-text', params: { text: 'hi' } }],
+        nodes: [{ id: 'hello', stage: 'toy-write-text', params: { text: 'hi' } }],
       }),
     );
   });

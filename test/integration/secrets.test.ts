@@ -50,9 +50,9 @@ describe('secrets stay out of histories, attributes, memo, manifests, logs and e
       JSON.stringify({
         name: 'secrets',
         nodes: [
-          { id: 'hello', stage: 'demo-write-text', params: { text: 'hi' } },
-          { id: 'flaky', stage: 'demo-flaky', params: { failures: 1, text: 'again' } },
-          { id: 'no', stage: 'demo-reject', params: { reason: 'an error path too' } },
+          { id: 'hello', stage: 'toy-write-text', params: { text: 'hi' } },
+          { id: 'flaky', stage: 'toy-flaky', params: { failures: 1, text: 'again' } },
+          { id: 'no', stage: 'toy-reject', params: { reason: 'an error path too' } },
           { id: 'report', stage: 'report', params: {} },
         ],
       }),
@@ -61,7 +61,7 @@ describe('secrets stay out of histories, attributes, memo, manifests, logs and e
     process.env['ELO_GPU_QUEUE'] = queues.gpu;
     const runName = uniqueName('secrets');
     const cli = await elo('--store', storeUri, 'run', config, '--name', runName, '--watch');
-    assert.equal(cli.code, 3, cli.stderr); // demo-reject fails the run: its error path is covered
+    assert.equal(cli.code, 3, cli.stderr); // toy-reject fails the run: its error path is covered
     const handle = h.client.workflow.getHandle(runName);
     const description = await handle.describe();
     const traces: Record<string, string> = {

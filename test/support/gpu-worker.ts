@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from '../../infra/project-paths.js';
 import { temporalAddress } from './servers.js';
+// Sets ELO_STAGE_PACK in this process's environment, which the processes started here inherit.
+import './toy-stages.js';
 
 /** Resolves once the worker says it polls; rejects with its output if it exits first. */
 export async function startGpuWorker(

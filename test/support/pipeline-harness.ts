@@ -14,8 +14,10 @@ import type { QueueKind } from '../../pipeline/task-queues.js';
 import type { ArtifactStore } from '../../storage/artifact-store.js';
 import { openStore } from '../../storage/open-store.js';
 import { createWorkers, type CreateWorkersOptions } from '../../workers/create-workers.js';
-import { workflowsPath } from '../../workers/workflow-bundle.js';
-import type { runPipeline } from '../../workflows/run-pipeline.js';
+import { STAGE_IMPLEMENTATIONS } from '../../workers/stage-implementations.js';
+import type { StageImplementation } from '../../activities/stage-activity.js';
+import { toyStages } from './toy-stages.js';
+import type { runPipeline } from '../../workflows/index.js';
 import { quietTemporalRuntime } from './quiet-runtime.js';
 import { DefaultLogger } from '@temporalio/worker';
 
@@ -29,15 +31,25 @@ export class PipelineHarness {
     readonly nativeConnection: NativeConnection,
     readonly client: Client,
     readonly bundle: WorkflowBundle,
+    /** This build's stages and the toy stages (test/fixtures/toy-stages/). */
+    readonly implementations: readonly StageImplementation[],
   ) {}
 
   static async open(): Promise<PipelineHarness> {
     quietTemporalRuntime();
     const connection = await Connection.connect({ address: temporalAddress() });
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress() });
+    const toys = await toyStages();
     // Bundled once per test file: webpack takes seconds, and every test starts its own workers.
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-    return new PipelineHarness(connection, nativeConnection, new Client({ connection }), bundle);
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: toys.workflowsPath,
+      webpackConfigHook: toys.webpackConfigHook,
+      logger: quietLogger,
+    });
+    return new PipelineHarness(connection, nativeConnection, new Client({ connection }), bundle, [
+      ...STAGE_IMPLEMENTATIONS,
+      ...toys.implementations,
+    ]);
   }
 
   async close(): Promise<void> {
@@ -74,6 +86,7 @@ export class PipelineHarness {
       connection: this.nativeConnection,
       queues,
       workflowBundle: this.bundle,
+      implementations: this.implementations,
       workerOptions: { maxCachedWorkflows: 0 },
       ...options,
     });

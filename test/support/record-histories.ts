@@ -28,24 +28,24 @@ export const HISTORIES_DIR = path.join(projectRoot, 'test', 'histories');
 const diamond: DagSpec = {
   name: 'diamond',
   nodes: [
-    { id: 'left', stage: 'demo-write-text', params: { text: 'left', delayMs: 300 } },
-    { id: 'right', stage: 'demo-write-text', params: { text: 'right', delayMs: 300 } },
-    { id: 'join', stage: 'demo-concat', needs: { a: 'left', b: 'right' } },
+    { id: 'left', stage: 'toy-write-text', params: { text: 'left', delayMs: 300 } },
+    { id: 'right', stage: 'toy-write-text', params: { text: 'right', delayMs: 300 } },
+    { id: 'join', stage: 'toy-concat', needs: { a: 'left', b: 'right' } },
   ],
 };
 
 const failing: DagSpec = {
   name: 'failing',
   nodes: [
-    { id: 'flaky', stage: 'demo-flaky', params: { failures: 1, text: 'eventually' } },
+    { id: 'flaky', stage: 'toy-flaky', params: { failures: 1, text: 'eventually' } },
     {
       id: 'bad',
-      stage: 'demo-reject',
+      stage: 'toy-reject',
       params: { reason: 'recorded failure' },
       needs: { text: 'flaky' },
     },
-    { id: 'after', stage: 'demo-concat', needs: { a: 'bad' } },
-    { id: 'fine', stage: 'demo-write-text', params: { text: 'independent' } },
+    { id: 'after', stage: 'toy-concat', needs: { a: 'bad' } },
+    { id: 'fine', stage: 'toy-write-text', params: { text: 'independent' } },
   ],
 };
 
@@ -54,10 +54,10 @@ const training: DagSpec = {
   nodes: [
     {
       id: 'train',
-      stage: 'demo-train',
+      stage: 'toy-train',
       params: { steps: 5000, stepDelayMs: 10, checkpointEvery: 50 },
     },
-    { id: 'report', stage: 'demo-concat', needs: { a: 'train.weights' } },
+    { id: 'report', stage: 'toy-concat', needs: { a: 'train.weights' } },
   ],
 };
 

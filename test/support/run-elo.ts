@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+// Sets ELO_STAGE_PACK in this process's environment, which the processes started here inherit.
+import './toy-stages.js';
 
 // dist/test/support/ → dist/cli/main.js
 const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));

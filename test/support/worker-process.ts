@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { projectRoot } from '../../infra/project-paths.js';
+// Sets ELO_STAGE_PACK in this process's environment, which the processes started here inherit.
+import './toy-stages.js';
 
 /** A real `elo` worker process (cpu and gpu queues), started and ready, with its whole log kept. */
 export interface WorkerProcess {

@@ -11,7 +11,7 @@ const ref = (sha: string, uri = 'file:///runs/a/n/text') => ({
 
 describe('cacheKey', () => {
   const base = {
-    stage: 'demo-concat',
+    stage: 'toy-concat',
     version: '1',
     params: { separator: '\n', delayMs: 0 },
     inputs: { a: ref('a'), b: ref('b') },
@@ -31,7 +31,7 @@ describe('cacheKey', () => {
   it('changes with the stage, its version, any param or any input digest', () => {
     const key = cacheKey(base);
     const variants = [
-      { ...base, stage: 'demo-write-text' },
+      { ...base, stage: 'toy-write-text' },
       { ...base, version: '2' },
       { ...base, params: { separator: ' ', delayMs: 0 } },
       { ...base, inputs: { a: ref('a'), b: ref('c') } },

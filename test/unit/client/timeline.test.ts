@@ -30,7 +30,7 @@ describe('historyToTimeline', () => {
       text,
       /^run diamond-\S+ \(runPipeline\) started .*, completed after \d+\.\d{3}s$/m,
     );
-    assert.match(text, /^\s+join\s+demo-concat\s+completed\s+attempts 1\s+\d+\.\d{3}s$/m);
+    assert.match(text, /^\s+join\s+toy-concat\s+completed\s+attempts 1\s+\d+\.\d{3}s$/m);
     // Which worker ran the attempt: the started event's identity.
     const started = t.entries.find((e) => e.node === 'join' && e.kind === 'started');
     assert.match(started?.detail ?? '', /^on \d+@\S+$/);

@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
 import { stageCatalog } from '../../../pipeline/catalog.js';
+import { TOY_STAGES } from '../../fixtures/toy-stages/stages.js';
+
+/** This build's stages and the toy ones the examples below use. */
+const stages = new StageRegistry([...stageCatalog.all(), ...TOY_STAGES]);
 import { DagValidationError, type DagSpec } from '../../../pipeline/dag.js';
 import { validateDag } from '../../../pipeline/dag-schema.js';
 import { StageRegistry } from '../../../pipeline/stage-registry.js';
 import { artifacts, defineStage } from '../../../pipeline/stage.js';
 
-function problemsOf(spec: unknown, registry = stageCatalog): string[] {
+function problemsOf(spec: unknown, registry = stages): string[] {
   try {
     validateDag(spec, registry);
   } catch (err) {
@@ -24,12 +28,12 @@ describe('validateDag', () => {
       {
         name: 'diamond',
         nodes: [
-          { id: 'join', stage: 'demo-concat', needs: { a: 'left', b: 'right.text' } },
-          { id: 'left', stage: 'demo-write-text', params: { text: 'L' } },
-          { id: 'right', stage: 'demo-write-text', params: { text: 'R', delayMs: 5 } },
+          { id: 'join', stage: 'toy-concat', needs: { a: 'left', b: 'right.text' } },
+          { id: 'left', stage: 'toy-write-text', params: { text: 'L' } },
+          { id: 'right', stage: 'toy-write-text', params: { text: 'R', delayMs: 5 } },
         ],
       },
-      stageCatalog,
+      stages,
     );
     assert.deepEqual(
       dag.nodes.map((n) => n.id),
@@ -48,21 +52,21 @@ describe('validateDag', () => {
       name: 'broken',
       nodes: [
         { id: 'a', stage: 'no-such-stage' },
-        { id: 'b', stage: 'demo-write-text', params: { text: 7, delayMs: -1 } },
-        { id: 'c', stage: 'demo-concat', needs: { b: 'b', z: 'b' } },
-        { id: 'd', stage: 'demo-concat', needs: { a: 'e' } },
-        { id: 'e', stage: 'demo-concat', needs: { a: 'd' } },
-        { id: 'f', stage: 'demo-concat', needs: { a: 'b.nope' } },
-        { id: 'g', stage: 'demo-concat', needs: { a: 'ghost' } },
+        { id: 'b', stage: 'toy-write-text', params: { text: 7, delayMs: -1 } },
+        { id: 'c', stage: 'toy-concat', needs: { b: 'b', z: 'b' } },
+        { id: 'd', stage: 'toy-concat', needs: { a: 'e' } },
+        { id: 'e', stage: 'toy-concat', needs: { a: 'd' } },
+        { id: 'f', stage: 'toy-concat', needs: { a: 'b.nope' } },
+        { id: 'g', stage: 'toy-concat', needs: { a: 'ghost' } },
       ],
     });
     const expected = [
-      /node "a": unknown stage "no-such-stage" \(known: .*demo-concat/,
+      /node "a": unknown stage "no-such-stage" \(known: .*toy-concat/,
       /node "b": params\.text: .*string/i,
       /node "b": params\.delayMs: .*>=\s*0/i,
-      /node "c": input "a" of stage demo-concat is not wired/,
-      /node "c": needs "z", which stage demo-concat has no input of \(inputs: a, b\)/,
-      /node "f": needs\.a: node "b" \(demo-write-text\) has no output "nope"/,
+      /node "c": input "a" of stage toy-concat is not wired/,
+      /node "c": needs "z", which stage toy-concat has no input of \(inputs: a, b\)/,
+      /node "f": needs\.a: node "b" \(toy-write-text\) has no output "nope"/,
       /node "g": needs\.a: "ghost" names no node/,
       /cycle: (d -> e -> d|e -> d -> e)/,
     ];
@@ -76,7 +80,7 @@ describe('validateDag', () => {
   });
 
   it('rejects a malformed spec with the path of each problem', () => {
-    const problems = problemsOf({ name: 'x', nodes: [{ id: 'has space', stage: 'demo-concat' }] });
+    const problems = problemsOf({ name: 'x', nodes: [{ id: 'has space', stage: 'toy-concat' }] });
     assert.match(problems.join('\n'), /nodes\[0\]\.id: letters, digits/);
     assert.deepEqual(problemsOf({ name: 'empty', nodes: [] }).length, 1);
   });
@@ -85,9 +89,9 @@ describe('validateDag', () => {
     const problems = problemsOf({
       name: 'dupes',
       nodes: [
-        { id: 'a', stage: 'demo-write-text', params: { text: '' } },
-        { id: 'a', stage: 'demo-write-text', params: { text: '' } },
-        { id: 's', stage: 'demo-concat', needs: { a: 's' } },
+        { id: 'a', stage: 'toy-write-text', params: { text: '' } },
+        { id: 'a', stage: 'toy-write-text', params: { text: '' } },
+        { id: 's', stage: 'toy-concat', needs: { a: 's' } },
       ],
     } satisfies DagSpec);
     assert.ok(problems.some((p) => /node "a": id used twice/.test(p)));
@@ -122,12 +126,12 @@ describe('validateDag', () => {
 
 describe('StageRegistry', () => {
   it('refuses duplicate and non-kebab names', () => {
-    const registry = new StageRegistry(stageCatalog.all());
-    assert.throws(() => registry.register(stageCatalog.require('demo-concat')), /registered twice/);
+    const registry = new StageRegistry(TOY_STAGES);
+    assert.throws(() => registry.register(stages.require('toy-concat')), /registered twice/);
     assert.throws(
-      () => registry.register({ ...stageCatalog.require('demo-concat'), name: 'BadName' }),
+      () => registry.register({ ...stages.require('toy-concat'), name: 'BadName' }),
       /kebab-case/,
     );
-    assert.throws(() => registry.require('nope'), /unknown stage "nope" \(known: demo-concat/);
+    assert.throws(() => registry.require('nope'), /unknown stage "nope" \(known: toy-concat/);
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { workflowsPath } from '../../../workers/workflow-bundle.js';
 import { quietTemporalRuntime } from '../../support/quiet-runtime.js';
+import { toyStages } from '../../support/toy-stages.js';
 import { recordedHistories } from './histories.js';
 
 /**
@@ -11,10 +12,16 @@ import { recordedHistories } from './histories.js';
  * a deliberate, versioned change (see docs/pipeline.md).
  */
 describe('replay of recorded pipeline histories', () => {
+  // The executor over this build's stages and the toy ones (most histories run toy stages).
   let bundle: WorkflowBundle;
   before(async () => {
     quietTemporalRuntime();
-    bundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    const toys = await toyStages();
+    bundle = await bundleWorkflowCode({
+      workflowsPath: toys.workflowsPath,
+      webpackConfigHook: toys.webpackConfigHook,
+      logger: new DefaultLogger('WARN'),
+    });
   });
 
   it('replays every history under test/histories without nondeterminism', async () => {
@@ -31,6 +38,13 @@ describe('replay of recorded pipeline histories', () => {
       results.map((r) => [r.workflowId, r.error ? String(r.error) : 'ok']),
       histories.map((h) => [h.name, 'ok']),
     );
+  });
+
+  it('replays the ELO run through the bundle workers ship (no stage pack)', async () => {
+    const elo = (await recordedHistories()).find((h) => h.name === 'elo-run');
+    assert.ok(elo, 'test/histories/elo-run.json is missing');
+    const shipped = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    await Worker.runReplayHistory({ workflowBundle: shipped }, elo.history);
   });
 
   it('detects a history that the workflow code would not produce', async () => {

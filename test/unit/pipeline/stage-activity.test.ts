@@ -5,11 +5,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { concat, reject } from '../../../activities/demo/text.js';
-import { train } from '../../../activities/demo/train.js';
-import { trainingHooks } from '../../../activities/durable-training.js';
+import { concat, reject } from '../../fixtures/toy-stages/text.js';
+import { train } from '../../fixtures/toy-stages/train.js';
+import { trainingHooks } from '../../../activities/training-hooks.js';
 import { implementStage, type StageImplementation } from '../../../activities/stage-activity.js';
-import { demoTrain } from '../../../pipeline/stages/demo.js';
+import { toyTrain } from '../../fixtures/toy-stages/stages.js';
 import type { StageActivityInput, StageActivityResult } from '../../../pipeline/stage-call.js';
 import type { ArtifactStore } from '../../../storage/artifact-store.js';
 import { openStore } from '../../../storage/open-store.js';
@@ -40,7 +40,7 @@ describe('stage activity wrapper', () => {
       assert.ok(err instanceof ApplicationFailure);
       assert.equal(err.type, 'InvalidStageInput');
       assert.equal(err.nonRetryable, true);
-      assert.match(err.message, /demo-concat: params invalid: separator: .*string/i);
+      assert.match(err.message, /toy-concat: params invalid: separator: .*string/i);
       return true;
     });
     await assert.rejects(run(concat, input('c', {}, { b: { uri: 'x' } })), (err) => {
@@ -55,9 +55,9 @@ describe('stage activity wrapper', () => {
       run(reject, input('r', { reason: 'no' }), new MockActivityEnvironment({ attempt: 3 })),
       (err) => {
         assert.ok(err instanceof ApplicationFailure);
-        assert.equal(err.type, 'DemoRejectedError');
+        assert.equal(err.type, 'ToyRejectedError');
         assert.equal(err.nonRetryable, true);
-        assert.deepEqual(err.details, [{ stage: 'demo-reject', attempt: 3 }]);
+        assert.deepEqual(err.details, [{ stage: 'toy-reject', attempt: 3 }]);
         return true;
       },
     );
@@ -72,7 +72,7 @@ describe('stage activity wrapper', () => {
     const env = new MockActivityEnvironment({ attempt: 2 });
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
-    const looping = implementStage(demoTrain, async (ctx) => {
+    const looping = implementStage(toyTrain, async (ctx) => {
       ctx.progress({ step: 1, tokens: 8, loss: 1, tokensPerSec: 10 });
       throw new Error('boom');
     });
@@ -80,7 +80,7 @@ describe('stage activity wrapper', () => {
       env.run((i: StageActivityInput) => looping.run(i, tagged), input('w', { steps: 1 })),
       (err) => {
         assert.ok(err instanceof ApplicationFailure);
-        assert.deepEqual(err.details, [{ stage: 'demo-train', attempt: 2, worker: '9@gpu-3' }]);
+        assert.deepEqual(err.details, [{ stage: 'toy-train', attempt: 2, worker: '9@gpu-3' }]);
         return true;
       },
     );
@@ -95,7 +95,7 @@ describe('stage activity wrapper', () => {
   });
 
   it('refuses heartbeat details over a few KB', async () => {
-    const chatty = implementStage({ ...demoTrain, name: 'chatty' }, async (ctx) => {
+    const chatty = implementStage({ ...toyTrain, name: 'chatty' }, async (ctx) => {
       ctx.progress({
         step: 1,
         tokens: 1,
@@ -115,7 +115,7 @@ describe('stage activity wrapper', () => {
 
   it('trainingHooks: steps become progress, cancellation stops the loop and is rethrown', async () => {
     // A loop shaped like the engine's Trainer.run: hooks polled between steps.
-    const looping = implementStage({ ...demoTrain, name: 'looping' }, async (ctx) => {
+    const looping = implementStage({ ...toyTrain, name: 'looping' }, async (ctx) => {
       const hooks = trainingHooks(ctx);
       let step = 0;
       while (step < 1000 && !hooks.shouldStop()) {
