@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BundleOptions } from '@temporalio/worker';
@@ -8,6 +7,7 @@ import { loadStagePack, STAGE_PACK_ENV, StagePackError } from '../client/stage-p
 import { writeFileAtomic } from '../formats/atomic.js';
 import { sha256Hex } from '../formats/sha256.js';
 import { stageInfoOf } from '../pipeline/stage.js';
+import { scratchRoot } from '../storage/scratch.js';
 
 /** What a worker runs beyond this build's stages: a stage pack's implementations and executor. */
 export interface WorkerStagePack {
@@ -26,7 +26,7 @@ const dist = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
  * The stage pack ELO_STAGE_PACK names, for a worker; undefined when unset. The executor workflow
  * sees stages as plain data compiled into its bundle, so a pack needs its own entry point: the
  * built-in executor over this build's stages plus the pack's, written once per pack content to
- * the temp folder (the bundler reads it from there; the install may be read-only).
+ * the scratch folder (ELO_SCRATCH or the temp folder; the install may be read-only).
  */
 export async function workerStagePack(env = process.env): Promise<WorkerStagePack | undefined> {
   const pack = await loadStagePack(env);
@@ -38,7 +38,10 @@ export async function workerStagePack(env = process.env): Promise<WorkerStagePac
     );
   }
   const entry = workflowsEntry(pack.stages.map(stageInfoOf));
-  const workflowsPath = path.join(os.tmpdir(), `elo-workflows-${sha256Hex(entry).slice(0, 16)}.js`);
+  const workflowsPath = path.join(
+    scratchRoot(),
+    `elo-workflows-${sha256Hex(entry).slice(0, 16)}.js`,
+  );
   await writeFileAtomic(workflowsPath, entry);
   return { path: pack.path, implementations, workflowsPath, webpackConfigHook: resolveFromInstall };
 }
