@@ -11,6 +11,7 @@ import { fastMatMul } from '../engine/kernels/fast-mat-mul.js';
 import { crossEntropySum } from '../engine/loss.js';
 import { rotateHalf } from '../engine/model/rotary.js';
 import { type OpForms, opForms, setOpForms } from '../engine/kernels/op-forms.js';
+import { AdamW, DEFAULT_ADAMW } from '../engine/train/adamw.js';
 import { type TrainMode } from '../engine/train/trainable.js';
 import { stepTrainer } from './step-trainer.js';
 
@@ -18,7 +19,13 @@ const FORMS: (keyof OpForms)[] = [
   'explicitTransposeGrads',
   'rotateHalfAsMatMul',
   'hostCrossEntropyBackward',
+  'nativeOptimizer',
 ];
+
+/** The forms this backend can run both ways (the native ones need native TensorFlow). */
+function formsHere(): (keyof OpForms)[] {
+  return tf.getBackend() === 'tensorflow' ? FORMS : FORMS.filter((f) => f !== 'nativeOptimizer');
+}
 
 /** Fastest wall and CPU ms of `f` (inside tidy, outputs read back) over 15 runs after 3 warm-ups. */
 function timeOp(f: () => void): { wallMs: number; cpuMs: number } {
@@ -43,6 +50,14 @@ function isolatedOps(): void {
   const q = tf.randomNormal([8, 4, 128, 32]);
   const logits = tf.randomNormal([1024, 8192]);
   const labels = Int32Array.from({ length: 1024 }, (_, i) => (i * 37) % 8192);
+  // The optimizer over the demo's embedding and one layer's MLP (~1.8M parameters).
+  const params = new Map(
+    [[8192, 128], [128, 512], [128, 512], [512, 128], [128]].map(
+      (shape, i) => [`p${i}`, tf.variable(tf.randomNormal(shape))] as const,
+    ),
+  );
+  const optimizer = new AdamW(params, DEFAULT_ADAMW, new Set(['p0', 'p1', 'p2', 'p3']));
+  const grads = Object.fromEntries([...params].map(([n, p]) => [n, tf.randomNormal(p.shape)]));
   const ops: Record<keyof OpForms, () => void> = {
     explicitTransposeGrads: () =>
       tf
@@ -56,9 +71,10 @@ function isolatedOps(): void {
       void tf
         .grad((l: tf.Tensor) => crossEntropySum(l as tf.Tensor2D, labels, 1 / 1024))(logits)
         .dataSync(),
+    nativeOptimizer: () => void optimizer.step(grads, 1e-3, 1),
   };
   console.log('op alone (forward + backward), fastest of 15:');
-  for (const form of FORMS) {
+  for (const form of formsHere()) {
     for (const on of [true, false]) {
       setOpForms({ [form]: on });
       const r = timeOp(ops[form]);
@@ -68,7 +84,8 @@ function isolatedOps(): void {
     }
   }
   setOpForms({});
-  tf.dispose([x, w, q, logits]);
+  optimizer.dispose();
+  tf.dispose([x, w, q, logits, ...params.values(), ...Object.values(grads)]);
 }
 
 async function main(): Promise<void> {
@@ -84,7 +101,7 @@ async function main(): Promise<void> {
   const { model, trainer } = stepTrainer(values.mode as TrainMode, 1_000_000);
   const variants: { label: string; forms: Partial<OpForms> }[] = [
     { label: `engine default on ${backend.name}`, forms: {} },
-    ...FORMS.map((f) => ({ label: `${f}: ${!defaults[f]}`, forms: { [f]: !defaults[f] } })),
+    ...formsHere().map((f) => ({ label: `${f}: ${!defaults[f]}`, forms: { [f]: !defaults[f] } })),
   ];
   const times = variants.map(() => [] as number[]);
   // CPU time (all threads) as well: on a loaded machine it tracks the work done better than wall.
