@@ -9,6 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../engine/backend.js';
 import { fastMatMul } from '../engine/kernels/fast-mat-mul.js';
 import { crossEntropySum } from '../engine/loss.js';
+import { swiGlu } from '../engine/model/mlp.js';
+import { rmsNorm } from '../engine/model/rms-norm.js';
 import { rotateHalf } from '../engine/model/rotary.js';
 import { type OpForms, opForms, setOpForms } from '../engine/kernels/op-forms.js';
 import { AdamW, DEFAULT_ADAMW } from '../engine/train/adamw.js';
@@ -20,6 +22,7 @@ const FORMS: (keyof OpForms)[] = [
   'rotateHalfAsMatMul',
   'hostCrossEntropyBackward',
   'nativeOptimizer',
+  'blockGradients',
 ];
 
 /** The forms this backend can run both ways (the native ones need native TensorFlow). */
@@ -49,6 +52,9 @@ function isolatedOps(): void {
   const w = tf.randomNormal([128, 8192]);
   const q = tf.randomNormal([8, 4, 128, 32]);
   const logits = tf.randomNormal([1024, 8192]);
+  const gate = tf.randomNormal([1024, 512]);
+  const up = tf.randomNormal([1024, 512]);
+  const normWeight = tf.ones([128]) as tf.Tensor1D;
   const labels = Int32Array.from({ length: 1024 }, (_, i) => (i * 37) % 8192);
   // The optimizer over the demo's embedding and one layer's MLP (~1.8M parameters).
   const params = new Map(
@@ -71,6 +77,17 @@ function isolatedOps(): void {
       void tf
         .grad((l: tf.Tensor) => crossEntropySum(l as tf.Tensor2D, labels, 1 / 1024))(logits)
         .dataSync(),
+    blockGradients: () =>
+      tf
+        .grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              swiGlu(b as tf.Tensor2D, c as tf.Tensor2D),
+              tf.tile(rmsNorm(a as tf.Tensor2D, normWeight, 1e-6), [1, 4]),
+            ),
+          ),
+        )([x, gate, up])
+        .forEach((g) => g.dataSync()),
     nativeOptimizer: () => void optimizer.step(grads, 1e-3, 1),
   };
   console.log('op alone (forward + backward), fastest of 15:');
@@ -85,7 +102,7 @@ function isolatedOps(): void {
   }
   setOpForms({});
   optimizer.dispose();
-  tf.dispose([x, w, q, logits, ...params.values(), ...Object.values(grads)]);
+  tf.dispose([x, w, q, logits, gate, up, normWeight, ...params.values(), ...Object.values(grads)]);
 }
 
 async function main(): Promise<void> {

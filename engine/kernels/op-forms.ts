@@ -16,6 +16,11 @@ export interface OpForms {
    * own kernel. Native TensorFlow only.
    */
   nativeOptimizer: boolean;
+  /**
+   * RMSNorm and the SwiGLU gate with their gradients written out (tf.customGrad) instead of
+   * autodiff's chains of small kernels (each eager TensorFlow op costs ~40 µs to launch).
+   */
+  blockGradients: boolean;
 }
 
 const WASM_FORMS: OpForms = {
@@ -23,6 +28,7 @@ const WASM_FORMS: OpForms = {
   rotateHalfAsMatMul: true,
   hostCrossEntropyBackward: true,
   nativeOptimizer: false,
+  blockGradients: false,
 };
 
 const FORMS: Record<string, OpForms> = {
@@ -34,6 +40,7 @@ const FORMS: Record<string, OpForms> = {
     rotateHalfAsMatMul: false,
     hostCrossEntropyBackward: false,
     nativeOptimizer: true,
+    blockGradients: true,
   },
 };
 
