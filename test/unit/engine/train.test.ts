@@ -75,8 +75,8 @@ describe('optimizer pieces', () => {
     p.dispose();
   });
 
-  it('AdamW on native TensorFlow: the fused form matches the tensor form, and state moves between them', () => {
-    if (tf.getBackend() !== 'tensorflow') return; // the native form needs the native backend
+  it('AdamW on native TensorFlow: the fused form matches the tensor form, and state moves between them', async () => {
+    await useBackend('tensorflow'); // the fused form runs only on native TensorFlow
     const run = (forms: Partial<OpForms>[]) => {
       const params = new Map<string, tf.Variable>([
         ['w', tf.variable(tf.tensor2d([0.5, -1, 2, 0.25], [2, 2]))],
