@@ -9,8 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../engine/backend.js';
 import { fastMatMul } from '../engine/kernels/fast-mat-mul.js';
 import { crossEntropySum } from '../engine/loss.js';
+import { swiGlu } from '../engine/model/mlp.js';
+import { rmsNorm } from '../engine/model/rms-norm.js';
 import { rotateHalf } from '../engine/model/rotary.js';
 import { type OpForms, opForms, setOpForms } from '../engine/kernels/op-forms.js';
+import { AdamW, DEFAULT_ADAMW } from '../engine/train/adamw.js';
 import { type TrainMode } from '../engine/train/trainable.js';
 import { stepTrainer } from './step-trainer.js';
 
@@ -18,7 +21,14 @@ const FORMS: (keyof OpForms)[] = [
   'explicitTransposeGrads',
   'rotateHalfAsMatMul',
   'hostCrossEntropyBackward',
+  'nativeOptimizer',
+  'blockGradients',
 ];
+
+/** The forms this backend can run both ways (the native ones need native TensorFlow). */
+function formsHere(): (keyof OpForms)[] {
+  return tf.getBackend() === 'tensorflow' ? FORMS : FORMS.filter((f) => f !== 'nativeOptimizer');
+}
 
 /** Fastest wall and CPU ms of `f` (inside tidy, outputs read back) over 15 runs after 3 warm-ups. */
 function timeOp(f: () => void): { wallMs: number; cpuMs: number } {
@@ -42,7 +52,18 @@ function isolatedOps(): void {
   const w = tf.randomNormal([128, 8192]);
   const q = tf.randomNormal([8, 4, 128, 32]);
   const logits = tf.randomNormal([1024, 8192]);
+  const gate = tf.randomNormal([1024, 512]);
+  const up = tf.randomNormal([1024, 512]);
+  const normWeight = tf.ones([128]) as tf.Tensor1D;
   const labels = Int32Array.from({ length: 1024 }, (_, i) => (i * 37) % 8192);
+  // The optimizer over the demo's embedding and one layer's MLP (~1.8M parameters).
+  const params = new Map(
+    [[8192, 128], [128, 512], [128, 512], [512, 128], [128]].map(
+      (shape, i) => [`p${i}`, tf.variable(tf.randomNormal(shape))] as const,
+    ),
+  );
+  const optimizer = new AdamW(params, DEFAULT_ADAMW, new Set(['p0', 'p1', 'p2', 'p3']));
+  const grads = Object.fromEntries([...params].map(([n, p]) => [n, tf.randomNormal(p.shape)]));
   const ops: Record<keyof OpForms, () => void> = {
     explicitTransposeGrads: () =>
       tf
@@ -56,9 +77,21 @@ function isolatedOps(): void {
       void tf
         .grad((l: tf.Tensor) => crossEntropySum(l as tf.Tensor2D, labels, 1 / 1024))(logits)
         .dataSync(),
+    blockGradients: () =>
+      tf
+        .grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(
+            tf.mul(
+              swiGlu(b as tf.Tensor2D, c as tf.Tensor2D),
+              tf.tile(rmsNorm(a as tf.Tensor2D, normWeight, 1e-6), [1, 4]),
+            ),
+          ),
+        )([x, gate, up])
+        .forEach((g) => g.dataSync()),
+    nativeOptimizer: () => void optimizer.step(grads, 1e-3, 1),
   };
   console.log('op alone (forward + backward), fastest of 15:');
-  for (const form of FORMS) {
+  for (const form of formsHere()) {
     for (const on of [true, false]) {
       setOpForms({ [form]: on });
       const r = timeOp(ops[form]);
@@ -68,7 +101,8 @@ function isolatedOps(): void {
     }
   }
   setOpForms({});
-  tf.dispose([x, w, q, logits]);
+  optimizer.dispose();
+  tf.dispose([x, w, q, logits, gate, up, normWeight, ...params.values(), ...Object.values(grads)]);
 }
 
 async function main(): Promise<void> {
@@ -84,7 +118,7 @@ async function main(): Promise<void> {
   const { model, trainer } = stepTrainer(values.mode as TrainMode, 1_000_000);
   const variants: { label: string; forms: Partial<OpForms> }[] = [
     { label: `engine default on ${backend.name}`, forms: {} },
-    ...FORMS.map((f) => ({ label: `${f}: ${!defaults[f]}`, forms: { [f]: !defaults[f] } })),
+    ...formsHere().map((f) => ({ label: `${f}: ${!defaults[f]}`, forms: { [f]: !defaults[f] } })),
   ];
   const times = variants.map(() => [] as number[]);
   // CPU time (all threads) as well: on a loaded machine it tracks the work done better than wall.

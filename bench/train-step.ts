@@ -1,10 +1,12 @@
 // Times training steps of an 8-layer, d=128, vocab-8k Llama (batch 8 x 128) on the active
 // backend and compares with the FLOP-count prediction. Optional per-op profile.
 //   npm run build && node dist/bench/train-step.js [--mode full|elo] [--steps 5] [--profile]
+//     [--model llm-like|demo] (the bench's model shapes, bench-models.ts)
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../engine/backend.js';
 import { type TrainMode } from '../engine/train/trainable.js';
+import { type BenchModel, DEMO_MODEL, LLM_LIKE_MODEL } from './bench-models.js';
 import { stepTrainer } from './step-trainer.js';
 
 const PLAIN_MATMUL_GFLOPS = 20; // plain 2-D matMul rate of this machine, idle (WASM, 1 thread)
@@ -25,18 +27,31 @@ function plainMatMulGflops(): number {
   return (2 * 1024 * 128 * 8192) / Math.min(...times) / 1e6;
 }
 
+function benchModelNamed(name: string | undefined): BenchModel | undefined {
+  if (name === undefined) return undefined;
+  const models: Record<string, BenchModel> = { demo: DEMO_MODEL, 'llm-like': LLM_LIKE_MODEL };
+  const model = models[name];
+  if (!model) throw new Error(`--model ${name}: one of ${Object.keys(models).join(', ')}`);
+  return model;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       mode: { type: 'string', default: 'full' },
       steps: { type: 'string', default: '5' },
       profile: { type: 'boolean', default: false },
+      model: { type: 'string' },
     },
   });
   const mode = values.mode as TrainMode;
   const steps = Number(values.steps);
   const backend = await initBackend();
-  const { model, trainable, trainer, flops } = stepTrainer(mode, steps + 1);
+  const { model, trainable, trainer, flops, tokensPerStep } = stepTrainer(
+    mode,
+    steps + 1,
+    benchModelNamed(values.model),
+  );
   trainer.trainStep(); // warm-up (XNNPACK operator creation, allocations)
   const rows: { stepMs: number; forwardMs: number; backwardMs: number; optimizerMs: number }[] = [];
   for (let i = 0; i < steps; i++) rows.push(trainer.trainStep().timings);
@@ -63,7 +78,7 @@ async function main(): Promise<void> {
         backwardMs: Math.round(med('backwardMs')),
         optimizerMs: Math.round(med('optimizerMs')),
         achievedGflops: +(flops.total / stepMs / 1e6).toFixed(1),
-        tokensPerSec: Math.round((8 * 128) / (stepMs / 1000)),
+        tokensPerSec: Math.round(tokensPerStep / (stepMs / 1000)),
       },
       null,
       2,

@@ -10,12 +10,25 @@ export interface OpForms {
   rotateHalfAsMatMul: boolean;
   /** The cross-entropy backward as one host pass over the softmax instead of tensor ops. */
   hostCrossEntropyBackward: boolean;
+  /**
+   * AdamW as TensorFlow's fused ResourceApplyAdam on resource variables and the clip norm as
+   * L2Loss (kernels/native-ops.ts): the tensor form's ~20 elementwise passes each run as their
+   * own kernel. Native TensorFlow only.
+   */
+  nativeOptimizer: boolean;
+  /**
+   * RMSNorm and the SwiGLU gate with their gradients written out (tf.customGrad) instead of
+   * autodiff's chains of small kernels (each eager TensorFlow op costs ~40 µs to launch).
+   */
+  blockGradients: boolean;
 }
 
 const WASM_FORMS: OpForms = {
   explicitTransposeGrads: true,
   rotateHalfAsMatMul: true,
   hostCrossEntropyBackward: true,
+  nativeOptimizer: false,
+  blockGradients: false,
 };
 
 const FORMS: Record<string, OpForms> = {
@@ -26,6 +39,8 @@ const FORMS: Record<string, OpForms> = {
     explicitTransposeGrads: false,
     rotateHalfAsMatMul: false,
     hostCrossEntropyBackward: false,
+    nativeOptimizer: true,
+    blockGradients: true,
   },
 };
 

@@ -1,7 +1,10 @@
 // AdamW (Loshchilov & Hutter): Adam moments with bias correction and decoupled weight decay.
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeMismatchError } from '../errors.js';
+import { opForms } from '../kernels/op-forms.js';
 import type { HostWeights } from '../model/weights.js';
+import { NativeMoments } from './adamw-native.js';
+import { clipScale, globalNorm } from './grad-clip.js';
 
 export interface AdamWConfig {
   beta1: number;
@@ -25,13 +28,27 @@ interface Slot {
  * split back. Per-tensor AdamW is ~12 kernels per parameter (~900 for the demo model), and on
  * native TensorFlow each kernel launch costs more than its arithmetic at these sizes. The math
  * per element is unchanged (a parameter without decay adds p * 0).
+ *
+ * On native TensorFlow (opForms().nativeOptimizer) the chunk's moments are instead TensorFlow
+ * resource variables updated by its fused Adam kernel (adamw-native.ts). Host arrays hold them
+ * before the first update and after a restore; they move to the form that runs when it changes
+ * (a bench switching forms).
  */
 interface Chunk {
   slots: Slot[];
-  m: tf.Variable; // exp_avg, flat
-  v: tf.Variable; // exp_avg_sq, flat
-  /** weightDecay for decayed parameters' elements, 0 elsewhere. */
-  decayScale: tf.Tensor1D;
+  size: number;
+  moments:
+    | { on: 'device'; m: tf.Variable; v: tf.Variable }
+    | { on: 'native'; native: NativeMoments }
+    | HostMoments;
+  /** weightDecay for decayed parameters' elements, 0 elsewhere (tensor form only). */
+  decayScale: tf.Tensor1D | null;
+}
+
+interface HostMoments {
+  on: 'host';
+  m: Float32Array; // exp_avg, flat
+  v: Float32Array; // exp_avg_sq, flat
 }
 
 /** Elements per chunk: bounds the transient flat copies (gradients, parameters) to ~16 MB each. */
@@ -53,7 +70,14 @@ export class AdamW {
     let group: Slot[] = [];
     let size = 0;
     const close = () => {
-      if (group.length) this.chunks.push(this.makeChunk(group, size));
+      if (group.length) {
+        this.chunks.push({
+          slots: group,
+          size,
+          moments: { on: 'host', m: new Float32Array(size), v: new Float32Array(size) },
+          decayScale: null,
+        });
+      }
       group = [];
       size = 0;
     };
@@ -67,23 +91,18 @@ export class AdamW {
     close();
   }
 
-  private makeChunk(slots: Slot[], size: number): Chunk {
-    const scale = new Float32Array(size);
-    let at = 0;
-    for (const s of slots) {
-      if (s.decay) scale.fill(this.config.weightDecay, at, at + s.size);
-      at += s.size;
-    }
-    return {
-      slots,
-      m: tf.tidy(() => tf.variable(tf.zeros([size]), false)),
-      v: tf.tidy(() => tf.variable(tf.zeros([size]), false)),
-      decayScale: tf.tensor1d(scale),
-    };
-  }
-
   get names(): string[] {
     return [...this.slotNames];
+  }
+
+  /**
+   * Clips the gradients to global norm `maxNorm` (null: no clipping) and applies one update;
+   * returns the norm before clipping.
+   */
+  step(grads: Record<string, tf.Tensor>, lr: number, maxNorm: number | null): number {
+    const norm = globalNorm(this.slotNames.map((n) => gradOf(grads, n)));
+    this.apply(grads, lr, maxNorm === null ? 1 : clipScale(norm, maxNorm));
+    return norm;
   }
 
   /**
@@ -93,31 +112,43 @@ export class AdamW {
    */
   apply(grads: Record<string, tf.Tensor>, lr: number, gradScale = 1): void {
     this.stepCount++;
+    if (opForms().nativeOptimizer) this.applyNative(grads, lr, gradScale);
+    else this.applyOnDevice(grads, lr, gradScale);
+  }
+
+  private applyNative(grads: Record<string, tf.Tensor>, lr: number, gradScale: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    const u = { beta1, beta2, eps, weightDecay, lr, gradScale, stepCount: this.stepCount };
+    for (const c of this.chunks) {
+      this.nativeMoments(c).update(
+        c.slots.map((s) => gradOf(grads, s.name)),
+        u,
+      );
+    }
+  }
+
+  private applyOnDevice(grads: Record<string, tf.Tensor>, lr: number, gradScale: number): void {
     const { beta1, beta2, eps } = this.config;
     const bc1 = 1 - Math.pow(beta1, this.stepCount);
     const bc2 = 1 - Math.pow(beta2, this.stepCount);
     for (const c of this.chunks) {
+      const moments = this.deviceMoments(c);
+      const decayScale = (c.decayScale ??= this.decayScaleOf(c));
       tf.tidy(() => {
         const flat = (ts: tf.Tensor[]) =>
           ts.length === 1
             ? tf.reshape(ts[0]!, [-1])
             : tf.concat(ts.map((t) => tf.reshape(t, [-1])));
-        const raw = flat(
-          c.slots.map((s) => {
-            const t = grads[s.name];
-            if (!t) throw new Error(`AdamW: no gradient for ${s.name}`);
-            return t;
-          }),
-        );
+        const raw = flat(c.slots.map((s) => gradOf(grads, s.name)));
         const g = gradScale === 1 ? raw : tf.mul(raw, gradScale);
         const p = flat(c.slots.map((s) => s.param));
-        const m = tf.add(tf.mul(c.m, beta1), tf.mul(g, 1 - beta1));
-        const v = tf.add(tf.mul(c.v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        c.m.assign(m);
-        c.v.assign(v);
+        const m = tf.add(tf.mul(moments.m, beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(moments.v, beta2), tf.mul(tf.square(g), 1 - beta2));
+        moments.m.assign(m);
+        moments.v.assign(v);
         const mHat = tf.div(m, bc1);
         const vHat = tf.div(v, bc2);
-        const update = tf.add(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), tf.mul(p, c.decayScale));
+        const update = tf.add(tf.div(mHat, tf.add(tf.sqrt(vHat), eps)), tf.mul(p, decayScale));
         const next = tf.sub(p, tf.mul(update, lr));
         const parts =
           c.slots.length === 1
@@ -131,12 +162,76 @@ export class AdamW {
     }
   }
 
+  private decayScaleOf(c: Chunk): tf.Tensor1D {
+    const scale = new Float32Array(c.size);
+    let at = 0;
+    for (const s of c.slots) {
+      if (s.decay) scale.fill(this.config.weightDecay, at, at + s.size);
+      at += s.size;
+    }
+    return tf.tensor1d(scale);
+  }
+
+  /** The chunk's moments as host arrays, moved off the device if they were there. */
+  private hostMoments(c: Chunk): HostMoments {
+    if (c.moments.on === 'host') return c.moments;
+    const { m, v } = this.readMoments(c);
+    this.disposeMoments(c);
+    c.moments = { on: 'host', m: Float32Array.from(m), v: Float32Array.from(v) };
+    return c.moments;
+  }
+
+  /** The chunk's moments as variables (the tensor form). */
+  private deviceMoments(c: Chunk): { m: tf.Variable; v: tf.Variable } {
+    if (c.moments.on === 'device') return c.moments;
+    const { m, v } = this.hostMoments(c);
+    c.moments = {
+      on: 'device',
+      m: tf.tidy(() => tf.variable(tf.tensor1d(m), false)),
+      v: tf.tidy(() => tf.variable(tf.tensor1d(v), false)),
+    };
+    return c.moments;
+  }
+
+  /** The chunk's moments as TensorFlow resource variables (the native form). */
+  private nativeMoments(c: Chunk): NativeMoments {
+    if (c.moments.on === 'native') return c.moments.native;
+    const { m, v } = this.hostMoments(c);
+    const native = new NativeMoments(c.slots, m, v);
+    c.moments = { on: 'native', native };
+    return native;
+  }
+
+  /** The chunk's flat moments on the host: the host arrays themselves, or a copy read back. */
+  private readMoments(c: Chunk): { m: Float32Array; v: Float32Array } {
+    switch (c.moments.on) {
+      case 'host':
+        return c.moments;
+      case 'native':
+        return c.moments.native.toHost(c.size);
+      case 'device':
+        return {
+          m: c.moments.m.dataSync() as Float32Array,
+          v: c.moments.v.dataSync() as Float32Array,
+        };
+    }
+  }
+
+  private disposeMoments(c: Chunk): void {
+    if (c.moments.on === 'device') tf.dispose([c.moments.m, c.moments.v]);
+    if (c.moments.on === 'native') c.moments.native.dispose();
+  }
+
+  /** Bytes of the moments that tf.memory() does not count (TensorFlow resource variables). */
+  untrackedBytes(): number {
+    return this.chunks.reduce((n, c) => n + (c.moments.on === 'native' ? 8 * c.size : 0), 0);
+  }
+
   /** Moments in the parameters' storage layout, named `<param>.exp_avg` / `<param>.exp_avg_sq`. */
   exportState(): HostWeights {
     const out: HostWeights = new Map();
     for (const c of this.chunks) {
-      const m = c.m.dataSync() as Float32Array;
-      const v = c.v.dataSync() as Float32Array;
+      const { m, v } = this.readMoments(c);
       let at = 0;
       for (const s of c.slots) {
         const shape = [...s.param.shape];
@@ -155,19 +250,18 @@ export class AdamW {
   exportStateLazy(): Map<string, { shape: number[]; read: () => Float32Array }> {
     const out = new Map<string, { shape: number[]; read: () => Float32Array }>();
     for (const c of this.chunks) {
-      let m: Float32Array | undefined;
-      let v: Float32Array | undefined;
+      let read: { m: Float32Array; v: Float32Array } | undefined;
       let at = 0;
       for (const s of c.slots) {
         const [from, to] = [at, at + s.size];
         const shape = [...s.param.shape];
         out.set(`${s.name}.exp_avg`, {
           shape,
-          read: () => (m ??= c.m.dataSync() as Float32Array).slice(from, to),
+          read: () => (read ??= this.readMoments(c)).m.slice(from, to),
         });
         out.set(`${s.name}.exp_avg_sq`, {
           shape: [...shape],
-          read: () => (v ??= c.v.dataSync() as Float32Array).slice(from, to),
+          read: () => (read ??= this.readMoments(c)).v.slice(from, to),
         });
         at += s.size;
       }
@@ -177,10 +271,10 @@ export class AdamW {
 
   /** Restores moments written by exportState; every slot must be present with its shape. */
   importState(state: HostWeights, stepCount: number, source = '<optimizer>'): void {
-    const flats: [tf.Variable, Float32Array][] = [];
+    const flats: [Chunk, Float32Array, Float32Array][] = [];
     for (const c of this.chunks) {
-      const m = new Float32Array(c.m.size);
-      const v = new Float32Array(c.v.size);
+      const m = new Float32Array(c.size);
+      const v = new Float32Array(c.size);
       let at = 0;
       for (const s of c.slots) {
         for (const [suffix, into] of [
@@ -197,16 +291,29 @@ export class AdamW {
         }
         at += s.size;
       }
-      flats.push([c.m, m], [c.v, v]);
+      flats.push([c, m, v]);
     }
-    // Checked everything first: a mismatch leaves the optimizer as it was.
-    for (const [variable, data] of flats) tf.tidy(() => variable.assign(tf.tensor1d(data)));
+    // Checked everything first: a mismatch leaves the optimizer as it was. The moments land on
+    // the host; the form that runs moves them at its next update.
+    for (const [c, m, v] of flats) {
+      this.disposeMoments(c);
+      c.moments = { on: 'host', m, v };
+    }
     this.stepCount = stepCount;
   }
 
   dispose(): void {
-    for (const c of this.chunks) tf.dispose([c.m, c.v, c.decayScale]);
+    for (const c of this.chunks) {
+      this.disposeMoments(c);
+      c.decayScale?.dispose();
+    }
     this.chunks.length = 0;
     this.slotNames.length = 0;
   }
+}
+
+function gradOf(grads: Record<string, tf.Tensor>, name: string): tf.Tensor {
+  const t = grads[name];
+  if (!t) throw new Error(`AdamW: no gradient for ${name}`);
+  return t;
 }

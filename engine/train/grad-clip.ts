@@ -1,10 +1,18 @@
 // Global-norm gradient clipping (torch.nn.utils.clip_grad_norm_).
 import * as tf from '@tensorflow/tfjs-core';
+import { l2Loss } from '../kernels/native-ops.js';
+import { opForms } from '../kernels/op-forms.js';
 
 /** sqrt(sum over all gradients of sum(g^2)), as a host number. */
 export function globalNorm(grads: readonly tf.Tensor[]): number {
   if (grads.length === 0) return 0;
-  return tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+  // Native TensorFlow: L2Loss is sum(g²)/2 in one kernel instead of square + sum.
+  const native = opForms().nativeOptimizer;
+  const sumSq = (g: tf.Tensor) => (native ? l2Loss(g) : tf.sum(tf.square(g)));
+  return tf.tidy(() => {
+    const total = tf.addN(grads.map(sumSq));
+    return tf.sqrt(native ? tf.mul(total, 2) : total).dataSync()[0]!;
+  });
 }
 
 /** The factor clipping to `maxNorm` multiplies gradients of global norm `norm` by. */

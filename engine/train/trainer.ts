@@ -9,7 +9,6 @@ import type { LlamaModel } from '../model/llama-model.js';
 import { AdamW, type AdamWConfig } from './adamw.js';
 import type { Checkpointer, TrainState } from './checkpoint.js';
 import type { PackedDataLoader } from './data-loader.js';
-import { clipScale, globalNorm } from './grad-clip.js';
 import { getLr, type LrSchedule } from './lr-schedule.js';
 
 export interface TrainConfig {
@@ -126,7 +125,8 @@ export class Trainer {
   }
 
   private samplePeak(): void {
-    this.peakTensorBytes = Math.max(this.peakTensorBytes, tf.memory().numBytes);
+    const bytes = tf.memory().numBytes + this.optimizer.untrackedBytes();
+    this.peakTensorBytes = Math.max(this.peakTensorBytes, bytes);
   }
 
   /** One optimizer update over gradAccumSteps micro-batches. */
@@ -171,10 +171,8 @@ export class Trainer {
     }
     const lr = getLr(this.step, this.config.schedule);
     // The norm is reported either way; clipping scales the gradients inside the optimizer's
-    // flat update (one kernel instead of one per parameter).
-    const gradNorm = globalNorm(Object.values(grads));
-    const maxNorm = this.config.maxGradNorm;
-    this.optimizer.apply(grads, lr, maxNorm === null ? 1 : clipScale(gradNorm, maxNorm));
+    // update (no pass of its own).
+    const gradNorm = this.optimizer.step(grads, lr, this.config.maxGradNorm);
     tf.dispose(grads);
     this.samplePeak();
     const tEnd = performance.now();

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { fastMatMul } from '../../../engine/kernels/fast-mat-mul.js';
-import { maxAbsDiff, useBackend } from './helpers/backend-and-reference.js';
+import { setOpForms } from '../../../engine/kernels/op-forms.js';
+import { tinyConfig } from '../../../engine/model/config.js';
+import { LlamaModel } from '../../../engine/model/llama-model.js';
+import { maxAbsDiff, TEST_BACKEND, useBackend } from './helpers/backend-and-reference.js';
 
 function rand(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);
@@ -97,5 +100,35 @@ describe('WASM training kernels', () => {
       assert.throws(() => fastMatMul(rand([2, 3, 4], 1), rand([1, 4, 5], 2)), /incompatible/);
       assert.throws(() => fastMatMul(rand([3, 4], 1) as tf.Tensor, rand([2, 4, 5], 2)), /ranks/);
     });
+  });
+});
+
+describe('hand-written block gradients', () => {
+  it('RMSNorm and SwiGLU with written-out gradients give autodiff gradients for every weight', async () => {
+    await useBackend(TEST_BACKEND);
+    const config = tinyConfig({ numAttentionHeads: 4, numKeyValueHeads: 2 });
+    const model = LlamaModel.init(config, 3);
+    const batch = {
+      batchSize: 2,
+      seqLen: 8,
+      inputIds: Int32Array.from({ length: 16 }, (_, i) => (i * 5) % config.vocabSize),
+    };
+    const gradsWith = (blockGradients: boolean) => {
+      const previous = setOpForms({ blockGradients });
+      try {
+        const { grads } = tf.variableGrads(() => tf.sum(tf.square(model.forward(batch))));
+        return Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync()]));
+      } finally {
+        setOpForms(previous);
+      }
+    };
+    const autodiff = gradsWith(false);
+    const written = gradsWith(true);
+    for (const [name, g] of Object.entries(autodiff)) {
+      const scale = Math.max(...g.map(Math.abs));
+      const diff = Math.max(...g.map((x, i) => Math.abs(x - written[name]![i]!)));
+      assert.ok(diff <= 1e-4 * scale, `${name}: ${diff} (max |g| ${scale})`);
+    }
+    model.dispose();
   });
 });

@@ -6,6 +6,7 @@ import { NonFiniteLossError } from '../../../engine/errors.js';
 import { matMulCosts, trainingStepFlops } from '../../../engine/flops.js';
 import { tinyConfig } from '../../../engine/model/config.js';
 import { LlamaModel } from '../../../engine/model/llama-model.js';
+import { type OpForms, setOpForms } from '../../../engine/kernels/op-forms.js';
 import { AdamW, DEFAULT_ADAMW } from '../../../engine/train/adamw.js';
 import { PackedDataLoader } from '../../../engine/train/data-loader.js';
 import { clipByGlobalNorm } from '../../../engine/train/grad-clip.js';
@@ -72,6 +73,52 @@ describe('optimizer pieces', () => {
     assert.deepEqual([...opt.exportState().keys()], ['p.exp_avg', 'p.exp_avg_sq']);
     opt.dispose();
     p.dispose();
+  });
+
+  it('AdamW on native TensorFlow: the fused form matches the tensor form, and state moves between them', async () => {
+    await useBackend('tensorflow'); // the fused form runs only on native TensorFlow
+    const run = (forms: Partial<OpForms>[]) => {
+      const params = new Map<string, tf.Variable>([
+        ['w', tf.variable(tf.tensor2d([0.5, -1, 2, 0.25], [2, 2]))],
+        ['b', tf.variable(tf.tensor1d([1, -2]))],
+      ]);
+      const opt = new AdamW(params, DEFAULT_ADAMW, new Set(['w']));
+      const norms = forms.map((f, t) => {
+        const previous = setOpForms(f);
+        const grads = { w: tf.tensor2d([0.3, -0.2, 0.1, 4], [2, 2]), b: tf.tensor1d([t, 1]) };
+        const norm = opt.step(grads, 0.1, 1); // norm > 1: clipped
+        tf.dispose(Object.values(grads));
+        setOpForms(previous);
+        return norm;
+      });
+      const state = opt.exportState();
+      const out = [...params.values()].flatMap((p) => [...p.dataSync()]);
+      opt.dispose();
+      params.forEach((p) => p.dispose());
+      return {
+        out,
+        norms,
+        m: [...state.get('w.exp_avg')!.data, ...state.get('b.exp_avg_sq')!.data],
+      };
+    };
+    const tensor = run([0, 1, 2].map(() => ({ nativeOptimizer: false })));
+    const native = run([0, 1, 2].map(() => ({ nativeOptimizer: true })));
+    const mixed = run([
+      { nativeOptimizer: true },
+      { nativeOptimizer: false },
+      { nativeOptimizer: true },
+    ]);
+    for (const other of [native, mixed]) {
+      for (const key of ['out', 'norms', 'm'] as const) {
+        tensor[key].forEach((x, i) => {
+          const y = other[key][i]!;
+          assert.ok(
+            Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x)),
+            `${key}[${i}]: ${x} vs ${y}`,
+          );
+        });
+      }
+    }
   });
 
   it('clips by global norm', () => {
