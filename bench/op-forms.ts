@@ -11,10 +11,16 @@ import { fastMatMul } from '../engine/kernels/fast-mat-mul.js';
 import { crossEntropySum } from '../engine/loss.js';
 import { swiGlu } from '../engine/model/mlp.js';
 import { rmsNorm } from '../engine/model/rms-norm.js';
-import { rotateHalf } from '../engine/model/rotary.js';
+import {
+  applyRotaryPosEmb,
+  computeInvFreq,
+  RotaryEmbedding,
+  rotateHalf,
+} from '../engine/model/rotary.js';
 import { type OpForms, opForms, setOpForms } from '../engine/kernels/op-forms.js';
 import { AdamW, DEFAULT_ADAMW } from '../engine/train/adamw.js';
 import { type TrainMode } from '../engine/train/trainable.js';
+import { DEMO_MODEL } from './bench-models.js';
 import { stepTrainer } from './step-trainer.js';
 
 const FORMS: (keyof OpForms)[] = [
@@ -23,11 +29,13 @@ const FORMS: (keyof OpForms)[] = [
   'hostCrossEntropyBackward',
   'nativeOptimizer',
   'blockGradients',
+  'nativeRotary',
 ];
 
 /** The forms this backend can run both ways (the native ones need native TensorFlow). */
 function formsHere(): (keyof OpForms)[] {
-  return tf.getBackend() === 'tensorflow' ? FORMS : FORMS.filter((f) => f !== 'nativeOptimizer');
+  const nativeOnly: (keyof OpForms)[] = ['nativeOptimizer', 'nativeRotary'];
+  return tf.getBackend() === 'tensorflow' ? FORMS : FORMS.filter((f) => !nativeOnly.includes(f));
 }
 
 /** Fastest wall and CPU ms of `f` (inside tidy, outputs read back) over 15 runs after 3 warm-ups. */
@@ -51,6 +59,12 @@ function isolatedOps(): void {
   const x = tf.randomNormal([1024, 128]);
   const w = tf.randomNormal([128, 8192]);
   const q = tf.randomNormal([8, 4, 128, 32]);
+  const kv = tf.randomNormal([8, 2, 128, 32]);
+  const [cos, sin] = new RotaryEmbedding(32, computeInvFreq(DEMO_MODEL.config), 128).tables(
+    Int32Array.from({ length: 8 * 128 }, (_, i) => i % 128),
+    8,
+    128,
+  );
   const logits = tf.randomNormal([1024, 8192]);
   const gate = tf.randomNormal([1024, 512]);
   const up = tf.randomNormal([1024, 512]);
@@ -89,6 +103,13 @@ function isolatedOps(): void {
         )([x, gate, up])
         .forEach((g) => g.dataSync()),
     nativeOptimizer: () => void optimizer.step(grads, 1e-3, 1),
+    nativeRotary: () =>
+      tf
+        .grads((a: tf.Tensor, b: tf.Tensor) => {
+          const [qe, ke] = applyRotaryPosEmb(a as tf.Tensor4D, b as tf.Tensor4D, cos, sin);
+          return tf.add(tf.sum(tf.mul(qe, a)), tf.sum(tf.mul(ke, b)));
+        })([q, kv])
+        .forEach((g) => g.dataSync()),
   };
   console.log('op alone (forward + backward), fastest of 15:');
   for (const form of formsHere()) {

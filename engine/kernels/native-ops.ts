@@ -120,3 +120,19 @@ export function l2Loss(t: tf.Tensor): tf.Scalar {
   const be = nodeBackend();
   return be.executeSingleOutput('L2Loss', [floatType(be, 'T')], [t]) as tf.Scalar;
 }
+
+/** x rolled by `shift` along `axis` (TensorFlow's Roll: one pass, where slices + concat are 3). */
+export function roll(x: tf.Tensor, shift: number, axis: number): tf.Tensor {
+  const be = nodeBackend();
+  return tf.tidy(() =>
+    be.executeSingleOutput(
+      'Roll',
+      [
+        floatType(be, 'T'),
+        { name: 'Tshift', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_INT32 },
+        { name: 'Taxis', type: be.binding.TF_ATTR_TYPE, value: be.binding.TF_INT32 },
+      ],
+      [x, tf.scalar(shift, 'int32'), tf.scalar(axis, 'int32')],
+    ),
+  );
+}

@@ -21,6 +21,8 @@ export interface OpForms {
    * autodiff's chains of small kernels (each eager TensorFlow op costs ~40 µs to launch).
    */
   blockGradients: boolean;
+  /** Rotary embeddings as one Roll per tensor with the gradient written out (native only). */
+  nativeRotary: boolean;
 }
 
 const WASM_FORMS: OpForms = {
@@ -29,6 +31,7 @@ const WASM_FORMS: OpForms = {
   hostCrossEntropyBackward: true,
   nativeOptimizer: false,
   blockGradients: false,
+  nativeRotary: false,
 };
 
 const FORMS: Record<string, OpForms> = {
@@ -41,6 +44,7 @@ const FORMS: Record<string, OpForms> = {
     hostCrossEntropyBackward: false,
     nativeOptimizer: true,
     blockGradients: true,
+    nativeRotary: true,
   },
 };
 

@@ -1,6 +1,7 @@
 // Rotary position embeddings (HF LlamaRotaryEmbedding), with the 'llama3' rope_scaling type. Tables are computed on the host in float32 steps, like HF.
 import * as tf from '@tensorflow/tfjs-core';
 import { fastMatMul } from '../kernels/fast-mat-mul.js';
+import { roll } from '../kernels/native-ops.js';
 import { opForms } from '../kernels/op-forms.js';
 import type { LlamaConfig } from './config.js';
 
@@ -103,7 +104,41 @@ export function applyRotaryPosEmb(
   cos: tf.Tensor4D,
   sin: tf.Tensor4D,
 ): [tf.Tensor4D, tf.Tensor4D] {
+  if (opForms().nativeRotary) return nativeRotary(q, k, cos, sin);
   const qEmbed = tf.add(tf.mul(q, cos), tf.mul(rotateHalf(q), sin)) as tf.Tensor4D;
   const kEmbed = tf.add(tf.mul(k, cos), tf.mul(rotateHalf(k), sin)) as tf.Tensor4D;
   return [qEmbed, kEmbed];
+}
+
+/**
+ * The same on native TensorFlow, with the gradient written out. The tables' sin halves are equal,
+ * so rotateHalf(x)·sin = cat(-x2, x1)·cat(s, s) = swap(x)·cat(-s, s), and swapping the halves is
+ * one Roll by hd/2 (its own inverse): x·cos + roll(x)·sinSigned forward, dx = dy·cos +
+ * roll(dy·sinSigned) backward, 4 kernels each way where split, neg, concat and autodiff run ~7.
+ * Bit-identical to the form above: (-a)·b = a·(-b) and a + b = b + a in IEEE arithmetic.
+ */
+function nativeRotary(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  cos: tf.Tensor4D,
+  sin: tf.Tensor4D,
+): [tf.Tensor4D, tf.Tensor4D] {
+  const hd = q.shape[3];
+  const half = hd / 2;
+  const signs = new Float32Array(hd).fill(1, half).fill(-1, 0, half);
+  const sinSigned = tf.mul(sin, tf.tensor1d(signs)) as tf.Tensor4D;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([cos, sinSigned]);
+    return {
+      value: tf.add(tf.mul(x, cos), tf.mul(roll(x, half, 3), sinSigned)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [c, s] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return tf.add(tf.mul(dy, c), roll(tf.mul(dy, s), half, 3));
+      },
+    };
+  });
+  const qEmbed = f(q);
+  const kEmbed = f(k);
+  return [qEmbed as tf.Tensor4D, kEmbed as tf.Tensor4D];
 }

@@ -169,7 +169,8 @@ export class AdamW {
       if (s.decay) scale.fill(this.config.weightDecay, at, at + s.size);
       at += s.size;
     }
-    return tf.tensor1d(scale);
+    // Cached across updates: kept, so a caller's tidy around step() does not free it.
+    return tf.keep(tf.tensor1d(scale));
   }
 
   /** The chunk's moments as host arrays, moved off the device if they were there. */

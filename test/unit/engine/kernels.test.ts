@@ -5,6 +5,11 @@ import { fastMatMul } from '../../../engine/kernels/fast-mat-mul.js';
 import { setOpForms } from '../../../engine/kernels/op-forms.js';
 import { tinyConfig } from '../../../engine/model/config.js';
 import { LlamaModel } from '../../../engine/model/llama-model.js';
+import {
+  applyRotaryPosEmb,
+  computeInvFreq,
+  RotaryEmbedding,
+} from '../../../engine/model/rotary.js';
 import { maxAbsDiff, TEST_BACKEND, useBackend } from './helpers/backend-and-reference.js';
 
 function rand(shape: number[], seed: number): tf.Tensor {
@@ -130,5 +135,41 @@ describe('hand-written block gradients', () => {
       assert.ok(diff <= 1e-4 * scale, `${name}: ${diff} (max |g| ${scale})`);
     }
     model.dispose();
+  });
+});
+
+describe('rotary embeddings on native TensorFlow', () => {
+  it('one Roll per tensor with the gradient written out is bit-identical to split + neg + concat', async () => {
+    await useBackend('tensorflow'); // the Roll form runs only on native TensorFlow
+    const config = tinyConfig({ numAttentionHeads: 4, numKeyValueHeads: 2 });
+    const [B, T, hd] = [2, 8, config.headDim];
+    const rotary = new RotaryEmbedding(hd, computeInvFreq(config), 16);
+    const positions = Int32Array.from({ length: B * T }, (_, i) => (i * 3) % 16);
+    const run = (nativeRotary: boolean) => {
+      const previous = setOpForms({ nativeRotary, rotateHalfAsMatMul: false });
+      try {
+        return tf.tidy(() => {
+          const [cos, sin] = rotary.tables(positions, B, T);
+          const q = rand([B, 4, T, hd], 11);
+          const k = rand([B, 2, T, hd], 12);
+          const dq = rand([B, 4, T, hd], 13);
+          const dk = rand([B, 2, T, hd], 14);
+          const loss = (a: tf.Tensor, b: tf.Tensor) => {
+            const [qe, ke] = applyRotaryPosEmb(a as tf.Tensor4D, b as tf.Tensor4D, cos, sin);
+            return tf.add(tf.sum(tf.mul(qe, dq)), tf.sum(tf.mul(ke, dk)));
+          };
+          const [qe, ke] = applyRotaryPosEmb(q as tf.Tensor4D, k as tf.Tensor4D, cos, sin);
+          const [gq, gk] = tf.grads(loss)([q, k]);
+          return [qe, ke, gq!, gk!].map((t) => t.dataSync());
+        });
+      } finally {
+        setOpForms(previous);
+      }
+    };
+    const plain = run(false);
+    const rolled = run(true);
+    ['q', 'k', 'dq', 'dk'].forEach((name, i) =>
+      assert.deepEqual(rolled[i], plain[i], `${name} differs between the forms`),
+    );
   });
 });

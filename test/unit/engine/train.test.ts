@@ -45,34 +45,46 @@ describe('learning rate', () => {
   });
 });
 
+function adamWStepByStep(): void {
+  const p = tf.variable(tf.tensor1d([1, -2]));
+  const cfg = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 };
+  const opt = new AdamW(new Map([['p', p]]), cfg, new Set(['p']));
+  const g = [0.5, 0.1];
+  const lr = 0.1;
+  const want = [1, -2];
+  const m = [0, 0];
+  const v = [0, 0];
+  for (let t = 1; t <= 3; t++) {
+    tf.tidy(() => opt.apply({ p: tf.tensor1d(g) }, lr));
+    for (let i = 0; i < 2; i++) {
+      m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
+      v[i] = 0.99 * v[i]! + 0.01 * g[i]! ** 2;
+      const mHat = m[i]! / (1 - 0.9 ** t);
+      const vHat = v[i]! / (1 - 0.99 ** t);
+      want[i] = want[i]! - lr * (mHat / (Math.sqrt(vHat) + 1e-8) + 0.1 * want[i]!);
+    }
+  }
+  const got = p.dataSync();
+  for (let i = 0; i < 2; i++)
+    assert.ok(Math.abs(got[i]! - want[i]!) < 1e-6, `${got[i]} vs ${want[i]}`);
+  assert.deepEqual([...opt.exportState().keys()], ['p.exp_avg', 'p.exp_avg_sq']);
+  opt.dispose();
+  p.dispose();
+}
+
 describe('optimizer pieces', () => {
   before(async () => useBackend(TEST_BACKEND));
 
-  it('AdamW: bias-corrected moments and decoupled weight decay, step by step', () => {
-    const p = tf.variable(tf.tensor1d([1, -2]));
-    const cfg = { beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 };
-    const opt = new AdamW(new Map([['p', p]]), cfg, new Set(['p']));
-    const g = [0.5, 0.1];
-    const lr = 0.1;
-    const want = [1, -2];
-    const m = [0, 0];
-    const v = [0, 0];
-    for (let t = 1; t <= 3; t++) {
-      tf.tidy(() => opt.apply({ p: tf.tensor1d(g) }, lr));
-      for (let i = 0; i < 2; i++) {
-        m[i] = 0.9 * m[i]! + 0.1 * g[i]!;
-        v[i] = 0.99 * v[i]! + 0.01 * g[i]! ** 2;
-        const mHat = m[i]! / (1 - 0.9 ** t);
-        const vHat = v[i]! / (1 - 0.99 ** t);
-        want[i] = want[i]! - lr * (mHat / (Math.sqrt(vHat) + 1e-8) + 0.1 * want[i]!);
+  it('AdamW: bias-corrected moments and decoupled weight decay, step by step, in both forms', () => {
+    // Each update inside its own tidy, as callers do: cached tensors must outlive it.
+    for (const nativeOptimizer of [true, false]) {
+      const previous = setOpForms({ nativeOptimizer });
+      try {
+        adamWStepByStep();
+      } finally {
+        setOpForms(previous);
       }
     }
-    const got = p.dataSync();
-    for (let i = 0; i < 2; i++)
-      assert.ok(Math.abs(got[i]! - want[i]!) < 1e-6, `${got[i]} vs ${want[i]}`);
-    assert.deepEqual([...opt.exportState().keys()], ['p.exp_avg', 'p.exp_avg_sq']);
-    opt.dispose();
-    p.dispose();
   });
 
   it('AdamW on native TensorFlow: the fused form matches the tensor form, and state moves between them', async () => {
