@@ -60,7 +60,7 @@ function isolatedOps(): void {
   const w = tf.randomNormal([128, 8192]);
   const q = tf.randomNormal([8, 4, 128, 32]);
   const kv = tf.randomNormal([8, 2, 128, 32]);
-  const [cos, sin] = new RotaryEmbedding(32, computeInvFreq(DEMO_MODEL.config), 128).tables(
+  const rotaryTables = new RotaryEmbedding(32, computeInvFreq(DEMO_MODEL.config), 128).tables(
     Int32Array.from({ length: 8 * 128 }, (_, i) => i % 128),
     8,
     128,
@@ -106,7 +106,7 @@ function isolatedOps(): void {
     nativeRotary: () =>
       tf
         .grads((a: tf.Tensor, b: tf.Tensor) => {
-          const [qe, ke] = applyRotaryPosEmb(a as tf.Tensor4D, b as tf.Tensor4D, cos, sin);
+          const [qe, ke] = applyRotaryPosEmb(a as tf.Tensor4D, b as tf.Tensor4D, rotaryTables);
           return tf.add(tf.sum(tf.mul(qe, a)), tf.sum(tf.mul(ke, b)));
         })([q, kv])
         .forEach((g) => g.dataSync()),

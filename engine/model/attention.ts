@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fastMatMul } from '../kernels/fast-mat-mul.js';
 import type { LlamaConfig } from './config.js';
 import { linear } from './linear.js';
-import { applyRotaryPosEmb } from './rotary.js';
+import { applyRotaryPosEmb, type RotaryTables } from './rotary.js';
 import type { ModelWeights } from './weights.js';
 import { layerPrefix } from './weights.js';
 
@@ -11,8 +11,7 @@ import { layerPrefix } from './weights.js';
 export interface AttentionContext {
   batchSize: number;
   seqLen: number;
-  cos: tf.Tensor4D; // (B, 1, T, hd)
-  sin: tf.Tensor4D; // (B, 1, T, hd)
+  rotary: RotaryTables; // each (B, 1, T, hd)
   mask: tf.Tensor4D; // (B, 1, T, T), additive
 }
 
@@ -52,7 +51,7 @@ export class LlamaAttention {
     let q = heads(this.proj('q_proj', x), nh);
     let k = heads(this.proj('k_proj', x), nkv);
     const v = heads(this.proj('v_proj', x), nkv);
-    [q, k] = applyRotaryPosEmb(q, k, ctx.cos, ctx.sin);
+    [q, k] = applyRotaryPosEmb(q, k, ctx.rotary);
 
     // repeatKv without the copy: the nRep query heads that share kv head g are heads
     // g*nRep .. g*nRep+nRep-1 (HF repeat_kv order), contiguous in q, so grouping them is a reshape.

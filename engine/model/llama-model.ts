@@ -80,12 +80,10 @@ export class LlamaModel {
     checkSeqLen(this.config, T);
     return tf.tidy(() => {
       const ids = tf.tensor1d(inputIds, 'int32');
-      const [cos, sin] = this.rotaryEmb.tables(buildPositionIds(B, T, docIds), B, T);
       const ctx: AttentionContext = {
         batchSize: B,
         seqLen: T,
-        cos,
-        sin,
+        rotary: this.rotaryEmb.tables(buildPositionIds(B, T, docIds), B, T),
         mask: tf.tensor4d(buildAttentionMask(B, T, docIds), [B, 1, T, T]),
       };
       const embed = this.weights.get('model.embed_tokens.weight') as tf.Tensor2D;

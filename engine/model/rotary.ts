@@ -54,8 +54,8 @@ export class RotaryEmbedding {
     }
   }
 
-  /** cos, sin for the given positions, shaped (B, 1, T, headDim) to broadcast over heads. */
-  tables(positionIds: Int32Array, batchSize: number, seqLen: number): [tf.Tensor4D, tf.Tensor4D] {
+  /** The tables for the given positions, shaped (B, 1, T, headDim) to broadcast over heads. */
+  tables(positionIds: Int32Array, batchSize: number, seqLen: number): RotaryTables {
     const hd = this.headDim;
     const cos = new Float32Array(positionIds.length * hd);
     const sin = new Float32Array(positionIds.length * hd);
@@ -66,9 +66,21 @@ export class RotaryEmbedding {
       cos.set(this.cos.subarray(p * hd, (p + 1) * hd), i * hd);
       sin.set(this.sin.subarray(p * hd, (p + 1) * hd), i * hd);
     });
+    const sinSigned = sin.map((s, j) => (j % hd < hd / 2 ? -s : s));
     const shape: [number, number, number, number] = [batchSize, 1, seqLen, hd];
-    return [tf.tensor4d(cos, shape), tf.tensor4d(sin, shape)];
+    return {
+      cos: tf.tensor4d(cos, shape),
+      sin: tf.tensor4d(sin, shape),
+      sinSigned: tf.tensor4d(sinSigned, shape),
+    };
   }
+}
+
+/** cos and sin per position, and sin with its first half negated (the Roll form below). */
+export interface RotaryTables {
+  cos: tf.Tensor4D;
+  sin: tf.Tensor4D;
+  sinSigned: tf.Tensor4D;
 }
 
 /**
@@ -101,10 +113,10 @@ export function rotateHalf(x: tf.Tensor4D): tf.Tensor4D {
 export function applyRotaryPosEmb(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
-  cos: tf.Tensor4D,
-  sin: tf.Tensor4D,
+  tables: RotaryTables,
 ): [tf.Tensor4D, tf.Tensor4D] {
-  if (opForms().nativeRotary) return nativeRotary(q, k, cos, sin);
+  if (opForms().nativeRotary) return nativeRotary(q, k, tables);
+  const { cos, sin } = tables;
   const qEmbed = tf.add(tf.mul(q, cos), tf.mul(rotateHalf(q), sin)) as tf.Tensor4D;
   const kEmbed = tf.add(tf.mul(k, cos), tf.mul(rotateHalf(k), sin)) as tf.Tensor4D;
   return [qEmbed, kEmbed];
@@ -120,13 +132,9 @@ export function applyRotaryPosEmb(
 function nativeRotary(
   q: tf.Tensor4D,
   k: tf.Tensor4D,
-  cos: tf.Tensor4D,
-  sin: tf.Tensor4D,
+  { cos, sinSigned }: RotaryTables,
 ): [tf.Tensor4D, tf.Tensor4D] {
-  const hd = q.shape[3];
-  const half = hd / 2;
-  const signs = new Float32Array(hd).fill(1, half).fill(-1, 0, half);
-  const sinSigned = tf.mul(sin, tf.tensor1d(signs)) as tf.Tensor4D;
+  const half = q.shape[3] / 2;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     save([cos, sinSigned]);

@@ -131,7 +131,7 @@ export class LayerStream {
       return out;
     } finally {
       for (const h of hidden) h.dispose();
-      for (const c of contexts.values()) tf.dispose([c.cos, c.sin, c.mask]);
+      for (const c of contexts.values()) tf.dispose([...Object.values(c.rotary), c.mask]);
     }
   }
 
@@ -140,7 +140,7 @@ export class LayerStream {
     const key = `${b.batchSize}x${b.seqLen}`;
     let ctx = cache.get(key);
     if (!ctx) {
-      const [cos, sin] = this.rotary.tables(
+      const rotary = this.rotary.tables(
         buildPositionIds(b.batchSize, b.seqLen),
         b.batchSize,
         b.seqLen,
@@ -151,7 +151,7 @@ export class LayerStream {
         b.seqLen,
         b.seqLen,
       ]);
-      ctx = { batchSize: b.batchSize, seqLen: b.seqLen, cos, sin, mask };
+      ctx = { batchSize: b.batchSize, seqLen: b.seqLen, rotary, mask };
       cache.set(key, ctx);
     }
     return ctx;

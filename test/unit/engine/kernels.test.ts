@@ -149,16 +149,16 @@ describe('rotary embeddings on native TensorFlow', () => {
       const previous = setOpForms({ nativeRotary, rotateHalfAsMatMul: false });
       try {
         return tf.tidy(() => {
-          const [cos, sin] = rotary.tables(positions, B, T);
+          const tables = rotary.tables(positions, B, T);
           const q = rand([B, 4, T, hd], 11);
           const k = rand([B, 2, T, hd], 12);
           const dq = rand([B, 4, T, hd], 13);
           const dk = rand([B, 2, T, hd], 14);
           const loss = (a: tf.Tensor, b: tf.Tensor) => {
-            const [qe, ke] = applyRotaryPosEmb(a as tf.Tensor4D, b as tf.Tensor4D, cos, sin);
+            const [qe, ke] = applyRotaryPosEmb(a as tf.Tensor4D, b as tf.Tensor4D, tables);
             return tf.add(tf.sum(tf.mul(qe, dq)), tf.sum(tf.mul(ke, dk)));
           };
-          const [qe, ke] = applyRotaryPosEmb(q as tf.Tensor4D, k as tf.Tensor4D, cos, sin);
+          const [qe, ke] = applyRotaryPosEmb(q as tf.Tensor4D, k as tf.Tensor4D, tables);
           const [gq, gk] = tf.grads(loss)([q, k]);
           return [qe, ke, gq!, gk!].map((t) => t.dataSync());
         });
