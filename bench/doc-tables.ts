@@ -291,6 +291,13 @@ function stepBudgetTable(r: BenchResults): string {
     : NOT_MEASURED;
 }
 
+/** Older results files timed the peer in one block after the engine; newer ones interleave. */
+function peerSteps(peer: NonNullable<BenchResults['peer']>): string {
+  return peer.rounds === undefined
+    ? `${peer.steps} after 2 warm-ups`
+    : `${peer.rounds} rounds x ${peer.steps}, each after the engine's round, after 2 warm-ups`;
+}
+
 function peerTable(r: BenchResults): string {
   const peer = r.peer;
   if (!peer) return NOT_MEASURED;
@@ -310,7 +317,7 @@ function peerTable(r: BenchResults): string {
   return [
     markdownTable(
       ['PyTorch', 'threads', 'timed steps'],
-      [[`torch ${peer.torch}, fp32`, String(peer.threads), `${peer.steps} after 2 warm-ups`]],
+      [[`torch ${peer.torch}, fp32`, String(peer.threads), peerSteps(peer)]],
       'lrr',
     ),
     '',

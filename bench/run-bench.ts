@@ -34,6 +34,7 @@ import { backendInfo, machineInfo, versions, type MachineInfo } from './machine.
 import type { QualityContext } from './quality.js';
 import { prettierFormat, renderDocs } from './render-docs.js';
 import type { BenchResults } from './results.js';
+import type { PeerResults } from './torch-peer.js';
 import { measureScale } from './scale/scale.js';
 import { latestScaleResults, renderScale, spliceScaleSection } from './scale/render-scale.js';
 import {
@@ -43,6 +44,7 @@ import {
   qualitySection,
   sectionRunner,
   speedSection,
+  startPeer,
   type QualityPart,
   type SpeedByModel,
 } from './sections.js';
@@ -141,8 +143,15 @@ async function main(): Promise<void> {
     log,
   };
   const noSpeed: SpeedByModel = { demo: [], llmLike: [] };
-  const speed = only.has('speed') ? await speedSection(section, settings, common) : noSpeed;
-  const peer = only.has('peer') ? await peerSection(section, settings, common, speed) : null;
+  const peerSession = only.has('peer') ? await startPeer(section, log) : null;
+  let peer: PeerResults | null = null;
+  let speed = noSpeed;
+  try {
+    if (only.has('speed')) speed = await speedSection(section, settings, common, peerSession);
+    if (peerSession) peer = await peerSection(section, settings, common, speed, peerSession);
+  } finally {
+    peerSession?.close();
+  }
 
   let part: QualityPart = { quality: null, ablationRuns: [], errors: [] };
   if (only.has('quality')) {

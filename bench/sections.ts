@@ -17,7 +17,7 @@ import { measureOrchestration, type OrchestrationResult } from './orchestration.
 import { baseRun, eloRun, inPlaceRun, type QualityContext, type QualityRun } from './quality.js';
 import type { BenchResults } from './results.js';
 import { measureSpeed, type MethodRequest, type SpeedRun } from './speed.js';
-import { measurePeer, type PeerResults } from './torch-peer.js';
+import { type PeerKey, type PeerResults, PeerSession } from './torch-peer.js';
 
 export type Log = (line: string) => void;
 
@@ -59,11 +59,21 @@ export interface SpeedByModel {
   llmLike: SpeedRun[];
 }
 
-/** 1 + 3 (speed): every method interleaved per model; the demo model runs every ablation λ. */
+/** The models the PyTorch peer runs, by results key. */
+const PEER_MODELS = [
+  { key: 'demo', model: DEMO_MODEL },
+  { key: 'llmLike', model: LLM_LIKE_MODEL },
+] as const;
+
+/**
+ * 1 + 3 (speed): every method interleaved per model; the demo model runs every ablation λ. With
+ * `peer`, the PyTorch peer's round of the same model follows each of the engine's rounds.
+ */
 export async function speedSection(
   section: Section,
   settings: BenchSettings,
   common: SpeedCommon,
+  peer: PeerSession | null,
 ): Promise<SpeedByModel> {
   const n = DEMO_MODEL.config.numHiddenLayers;
   const nL = LLM_LIKE_MODEL.config.numHiddenLayers;
@@ -81,35 +91,44 @@ export async function speedSection(
     measureSpeed(DEMO_MODEL, 'demo', demoMethods, {
       ...common,
       stepsPerRepetition: settings.stepsPerRepetition.demo,
+      afterRound: peerRound(peer, 'demo', settings.stepsPerRepetition.demo),
     }),
   );
   const llmLike = await section('speed llm-like', () =>
     measureSpeed(LLM_LIKE_MODEL, 'llmLike', llmMethods, {
       ...common,
       stepsPerRepetition: settings.stepsPerRepetition.llmLike,
+      afterRound: peerRound(peer, 'llmLike', settings.stepsPerRepetition.llmLike),
     }),
   );
   return { demo: demo ?? [], llmLike: llmLike ?? [] };
 }
 
+function peerRound(peer: PeerSession | null, key: PeerKey, steps: number) {
+  return peer ? () => peer.round(key, steps) : undefined;
+}
+
+/** Starts the PyTorch peer for the speed rounds (null, logged and recorded, if it cannot). */
+export async function startPeer(section: Section, log: Log): Promise<PeerSession | null> {
+  return section('peer', () => PeerSession.start([...PEER_MODELS], { warmup: 2, log }));
+}
+
 /**
- * 1b: the PyTorch peer on the same shapes; the engine's figures are the speed section's (or,
- * without it, full and ELO measured here).
+ * 1b: the PyTorch peer on the same shapes, its rounds interleaved with the engine's. Without the
+ * speed section, full and ELO are measured here, interleaved the same way.
  */
 export async function peerSection(
   section: Section,
   settings: BenchSettings,
   common: SpeedCommon,
   speed: SpeedByModel,
+  peer: PeerSession,
 ): Promise<PeerResults | null> {
   return section('peer', async () => {
-    const inputs = [];
-    for (const [key, m] of [
-      ['demo', DEMO_MODEL],
-      ['llmLike', LLM_LIKE_MODEL],
-    ] as const) {
+    const ours: Parameters<PeerSession['results']>[0] = {};
+    for (const { key, model: m } of PEER_MODELS) {
       const last = m.config.numHiddenLayers - 1;
-      const ours = speed[key].length
+      const runs = speed[key].length
         ? speed[key]
         : await measureSpeed(
             m,
@@ -118,11 +137,16 @@ export async function peerSection(
               { method: 'full', layers: [] },
               { method: 'elo', layers: [0, last] },
             ],
-            { ...common, stepsPerRepetition: 1, memory: false },
+            {
+              ...common,
+              stepsPerRepetition: 1,
+              memory: false,
+              afterRound: peerRound(peer, key, 1),
+            },
           );
-      inputs.push({ key, model: m, ours });
+      ours[key] = { model: m, runs };
     }
-    return measurePeer(inputs, { steps: settings.repetitions, warmup: 2, log: common.log });
+    return peer.results(ours);
   });
 }
 

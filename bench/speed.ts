@@ -43,6 +43,8 @@ export interface SpeedOptions {
   eosTokenId: number;
   /** Measure memory in child processes for these (label match); default all. */
   memory?: boolean;
+  /** Runs after each round (the PyTorch peer's round of the same model, torch-peer.ts). */
+  afterRound?: () => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -78,6 +80,7 @@ export async function measureSpeed(
       `${m.name} round ${r + 1}/${o.repetitions}: ` +
         entries.map((e) => `${methodLabel(e.plan)} ${e.reps.at(-1)!.toFixed(0)} ms`).join(', '),
     );
+    await o.afterRound?.();
   }
   for (const e of entries) {
     e.trainer.dispose();

@@ -2,10 +2,14 @@
 config, batch, sequence length, threads and optimizer (AdamW betas 0.9/0.95, eps 1e-8, weight
 decay 0.1 on matrices, global-norm clipping at 1.0), fp32 on CPU. Times full continual
 pretraining (every parameter) and the ELO step (the detached model of layers lambda, embeddings
-and head frozen). Reads one JSON request on argv[1], prints one JSON object.
+and head frozen).
+
+A long-lived peer, so its rounds interleave with the engine's own (load on a shared machine then
+hits both alike): argv[1] holds the models; it builds and warms up each (model, mode), prints one
+JSON line {"ready": ...}, then for each stdin line {"model": key, "steps": n} times n steps of
+full and of ELO and prints {"model": key, "full": [ms...], "elo": [ms...]}. Exits at EOF.
 Run by bench/torch-peer.ts in the hf-venv (scripts/hf-crosscheck/requirements.txt)."""
 import json
-import statistics
 import sys
 import time
 
@@ -33,54 +37,62 @@ def trainable_params(model: LlamaForCausalLM, mode: str) -> list[tuple[str, torc
     return out
 
 
-def time_steps(model, params, batch: int, seq: int, vocab: int, steps: int, warmup: int):
-    decay = [p for n, p in params if p.dim() >= 2]
-    no_decay = [p for n, p in params if p.dim() < 2]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=1e-4,
-        betas=(0.9, 0.95),
-        eps=1e-8,
-    )
-    g = torch.Generator().manual_seed(0)
-    ids = torch.randint(0, vocab, (batch, seq + 1), generator=g)
-    inputs, labels = ids[:, :-1], ids[:, 1:]
-    times = []
-    model.train()
-    for i in range(warmup + steps):
+class Stepper:
+    """One model and optimizer of one mode, on a fixed batch (the engine's bench does the same)."""
+
+    def __init__(self, m: dict, mode: str):
+        self.model = build(m["hfConfig"], None if mode == "full" else m["eloLayers"])
+        self.params = [p for _, p in trainable_params(self.model, mode)]
+        decay = [p for p in self.params if p.dim() >= 2]
+        no_decay = [p for p in self.params if p.dim() < 2]
+        self.opt = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=1e-4,
+            betas=(0.9, 0.95),
+            eps=1e-8,
+        )
+        self.vocab = m["hfConfig"]["vocab_size"]
+        g = torch.Generator().manual_seed(0)
+        ids = torch.randint(0, self.vocab, (m["batchSize"], m["seqLen"] + 1), generator=g)
+        self.inputs, self.labels = ids[:, :-1], ids[:, 1:]
+        self.model.train()
+
+    def step_ms(self) -> float:
         t0 = time.perf_counter()
-        logits = model(input_ids=inputs).logits
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), labels.reshape(-1))
-        opt.zero_grad(set_to_none=True)
+        logits = self.model(input_ids=self.inputs).logits
+        loss = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, self.vocab), self.labels.reshape(-1)
+        )
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for _, p in params], 1.0)
-        opt.step()
-        if i >= warmup:
-            times.append((time.perf_counter() - t0) * 1000)
-    return times
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.opt.step()
+        return (time.perf_counter() - t0) * 1000
+
+
+MODES = ("full", "elo")
 
 
 def main() -> None:
     req = json.loads(sys.argv[1])
     torch.set_num_threads(req["threads"])
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "models": {}}
-    for key, m in req["models"].items():
-        res = {}
-        for mode, layers in (("full", None), ("elo", m["eloLayers"])):
-            model = build(m["hfConfig"], layers)
-            params = trainable_params(model, mode)
-            times = time_steps(
-                model, params, m["batchSize"], m["seqLen"], m["hfConfig"]["vocab_size"],
-                req["steps"], req["warmup"],
-            )
-            res[mode] = {
-                "medianMs": statistics.median(times),
-                "minMs": min(times),
-                "stepsMs": times,
-                "trainableParams": sum(p.numel() for _, p in params),
-            }
-        out["models"][key] = res
-    print(json.dumps(out))
+    steppers = {
+        key: {mode: Stepper(m, mode) for mode in MODES} for key, m in req["models"].items()
+    }
+    for by_mode in steppers.values():
+        for s in by_mode.values():
+            for _ in range(req["warmup"]):
+                s.step_ms()
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+    sys.stdout.flush()
+    for line in sys.stdin:
+        r = json.loads(line)
+        by_mode = steppers[r["model"]]
+        out = {"model": r["model"]}
+        for mode in MODES:
+            out[mode] = [by_mode[mode].step_ms() for _ in range(r["steps"])]
+        print(json.dumps(out))
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
