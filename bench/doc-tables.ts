@@ -293,9 +293,12 @@ function stepBudgetTable(r: BenchResults): string {
 
 /** Older results files timed the peer in one block after the engine; newer ones interleave. */
 function peerSteps(peer: NonNullable<BenchResults['peer']>): string {
-  return peer.rounds === undefined
-    ? `${peer.steps} after 2 warm-ups`
-    : `${peer.rounds} rounds x ${peer.steps}, each after the engine's round, after 2 warm-ups`;
+  if (peer.rounds === undefined) return `${peer.steps} after 2 warm-ups`;
+  const per = MODELS.flatMap((k) => {
+    const n = peer.stepsPerRound?.[k];
+    return n === undefined ? [] : [`${n} ${k === 'demo' ? 'demo' : 'llm-like'}`];
+  });
+  return `${peer.rounds} rounds x ${per.join(', ') || peer.steps}, each after the engine's round, after 2 warm-ups`;
 }
 
 function peerTable(r: BenchResults): string {

@@ -30,8 +30,10 @@ export interface PeerResults {
   threads: number;
   /** Timed rounds, each right after the engine's round of the same model. */
   rounds?: number;
-  /** Steps per round (before rounds existed: timed steps in one block). */
+  /** Steps per round, the most of any model (before rounds existed: timed steps in one block). */
   steps: number;
+  /** Steps per round of each model: the engine's steps per repetition of that model. */
+  stepsPerRound?: Partial<Record<PeerKey, number>>;
   byModel: Partial<Record<PeerKey, { full: PeerEntry; elo: PeerEntry }>>;
 }
 
@@ -53,7 +55,9 @@ type RoundOut = { model: PeerKey } & Record<Mode, number[]>;
 export class PeerSession {
   /** Per model and mode: each round's step times. */
   private readonly rounds = new Map<PeerKey, Record<Mode, number[][]>>();
-  private stepsPerRound = 0;
+  private readonly stepsPerRound: Partial<Record<PeerKey, number>> = {};
+  /** The first error of a round: later rounds are skipped and results() throws it. */
+  private failure: Error | null = null;
   private ready: Ready = { ready: true, torch: '', threads: 0 };
 
   private constructor(
@@ -87,6 +91,8 @@ export class PeerSession {
       { env: { ...process.env, OMP_NUM_THREADS: String(threads) } },
     );
     let err = '';
+    child.on('error', (e) => (err += `\n${e.message}`)); // e.g. the venv's python is gone
+    child.stdin.on('error', (e) => (err += `\n${e.message}`)); // EPIPE once it has died
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const session = new PeerSession(child, lines, () => err);
@@ -94,19 +100,28 @@ export class PeerSession {
     return session;
   }
 
-  /** Times `steps` PyTorch steps of full and of ELO on `key`'s model. */
+  /**
+   * Times `steps` PyTorch steps of full and of ELO on `key`'s model. Never throws: a failed peer
+   * must not cost the engine's speed section its figures, so the error waits for results().
+   */
   async round(key: PeerKey, steps: number): Promise<void> {
-    this.child.stdin.write(`${JSON.stringify({ model: key, steps })}\n`);
-    const out = (await this.next()) as RoundOut;
-    const per = this.rounds.get(key) ?? { full: [], elo: [] };
-    per.full.push(out.full);
-    per.elo.push(out.elo);
-    this.rounds.set(key, per);
-    this.stepsPerRound = steps;
+    if (this.failure) return;
+    try {
+      this.child.stdin.write(`${JSON.stringify({ model: key, steps })}\n`);
+      const out = (await this.next()) as RoundOut;
+      const per = this.rounds.get(key) ?? { full: [], elo: [] };
+      per.full.push(out.full);
+      per.elo.push(out.elo);
+      this.rounds.set(key, per);
+      this.stepsPerRound[key] = steps;
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+    }
   }
 
   /** PyTorch's figures beside the engine's runs of the same rounds. */
   results(ours: Partial<Record<PeerKey, { model: BenchModel; runs: SpeedRun[] }>>): PeerResults {
+    if (this.failure) throw this.failure;
     const byModel: PeerResults['byModel'] = {};
     let roundCount = 0;
     for (const [key, per] of this.rounds) {
@@ -131,7 +146,15 @@ export class PeerSession {
       roundCount = Math.max(roundCount, per.full.length);
     }
     const { torch, threads } = this.ready;
-    return { torch, threads, rounds: roundCount, steps: this.stepsPerRound, byModel };
+    const steps = Math.max(0, ...Object.values(this.stepsPerRound));
+    return {
+      torch,
+      threads,
+      rounds: roundCount,
+      steps,
+      stepsPerRound: this.stepsPerRound,
+      byModel,
+    };
   }
 
   close(): void {
