@@ -128,6 +128,9 @@ export async function peerSection(
     const ours: Parameters<PeerSession['results']>[0] = {};
     for (const { key, model: m } of PEER_MODELS) {
       const last = m.config.numHiddenLayers - 1;
+      // Without the speed section's runs of this model (not run, or it failed part-way), measure
+      // full and ELO here; rounds the peer ran beside a failed section would be unmatched.
+      if (!speed[key].length) peer.discard(key);
       const runs = speed[key].length
         ? speed[key]
         : await measureSpeed(

@@ -119,6 +119,12 @@ export class PeerSession {
     }
   }
 
+  /** Drops `key`'s rounds (its engine rounds failed, so they have no counterpart to sit beside). */
+  discard(key: PeerKey): void {
+    this.rounds.delete(key);
+    delete this.stepsPerRound[key];
+  }
+
   /** PyTorch's figures beside the engine's runs of the same rounds. */
   results(ours: Partial<Record<PeerKey, { model: BenchModel; runs: SpeedRun[] }>>): PeerResults {
     if (this.failure) throw this.failure;
