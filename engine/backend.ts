@@ -174,7 +174,8 @@ function describe(info: BackendInfo): string {
   if (info.native) {
     const n = info.native;
     parts.push(
-      `TensorFlow ${n.tfVersion}, ${n.intraOpThreads} threads, oneDNN ${n.oneDnn ? 'on' : 'off'}`,
+      `TensorFlow ${n.tfVersion}, ${n.intraOpThreads} threads, oneDNN ${n.oneDnn ? 'on' : 'off'}, ` +
+        `steps ${n.tracedSteps ? 'traced' : 'eager'}`,
     );
   }
   if (info.skipped.length) parts.push(`skipped: ${info.skipped.map((s) => s.name).join(', ')}`);

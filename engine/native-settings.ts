@@ -6,19 +6,25 @@ import os from 'node:os';
 export interface NativeSettings {
   /** Threads one op may use (TF_NUM_INTRAOP_THREADS; ELO_THREADS, default: all cores). */
   intraOpThreads: number;
-  /** Ops run at once (TF_NUM_INTEROP_THREADS): 1, eager ops run one after another anyway. */
+  /**
+   * Ops run at once (TF_NUM_INTEROP_THREADS, default 2): a traced step's function runs
+   * independent ops side by side (eager ops run one after another whatever it is). Results do not
+   * depend on it: a kernel splits its work by the intra-op pool alone.
+   */
   interOpThreads: number;
   /** TF_DETERMINISTIC_OPS=1: ops with a nondeterministic kernel fail instead of varying. */
   deterministicOps: boolean;
   /** TF_ENABLE_ONEDNN_OPTS: oneDNN's kernels (see docs/engine.md for why on/off). */
   oneDnn: boolean;
+  /** ELO_TRACE (default 1): training steps run as one TensorFlow function (kernels/step-trace.ts). */
+  tracedSteps: boolean;
 }
 
 /** Applies the defaults (idempotent; must run before tfjs-node is imported) and reports them. */
 export function nativeEnvDefaults(env: NodeJS.ProcessEnv = process.env): NativeSettings {
   const threads = env['ELO_THREADS'] ?? String(os.availableParallelism());
   env['TF_NUM_INTRAOP_THREADS'] ??= threads;
-  env['TF_NUM_INTEROP_THREADS'] ??= '1';
+  env['TF_NUM_INTEROP_THREADS'] ??= '2';
   env['TF_DETERMINISTIC_OPS'] ??= '1';
   env['TF_ENABLE_ONEDNN_OPTS'] ??= '1';
   // TensorFlow's INFO lines (oneDNN, CPU features) on every start are noise in worker logs.
@@ -28,5 +34,6 @@ export function nativeEnvDefaults(env: NodeJS.ProcessEnv = process.env): NativeS
     interOpThreads: Number(env['TF_NUM_INTEROP_THREADS']),
     deterministicOps: env['TF_DETERMINISTIC_OPS'] === '1' || env['TF_DETERMINISTIC_OPS'] === 'true',
     oneDnn: env['TF_ENABLE_ONEDNN_OPTS'] !== '0',
+    tracedSteps: env['ELO_TRACE'] !== '0',
   };
 }

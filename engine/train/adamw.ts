@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ShapeMismatchError } from '../errors.js';
 import { opForms } from '../kernels/op-forms.js';
+import { forgetTraced, runTraced } from '../kernels/step-trace.js';
 import type { HostWeights } from '../model/weights.js';
 import { NativeMoments } from './adamw-native.js';
 import { clipScale, globalNorm } from './grad-clip.js';
@@ -51,6 +52,8 @@ interface HostMoments {
   v: Float32Array; // exp_avg_sq, flat
 }
 
+let optimizers = 0;
+
 /** Elements per chunk: bounds the transient flat copies (gradients, parameters) to ~16 MB each. */
 const CHUNK_ELEMENTS = 1 << 22;
 
@@ -60,6 +63,7 @@ export class AdamW {
   private readonly slotNames: string[] = [];
   /** Number of updates applied (bias correction uses it). */
   stepCount = 0;
+  private readonly traceKey = `adamw#${++optimizers}`;
 
   constructor(
     params: ReadonlyMap<string, tf.Variable>,
@@ -100,7 +104,10 @@ export class AdamW {
    * returns the norm before clipping.
    */
   step(grads: Record<string, tf.Tensor>, lr: number, maxNorm: number | null): number {
-    const norm = globalNorm(this.slotNames.map((n) => gradOf(grads, n)));
+    const norm = globalNorm(
+      this.slotNames.map((n) => gradOf(grads, n)),
+      `${this.traceKey}:norm`,
+    );
     this.apply(grads, lr, maxNorm === null ? 1 : clipScale(norm, maxNorm));
     return norm;
   }
@@ -119,12 +126,17 @@ export class AdamW {
   private applyNative(grads: Record<string, tf.Tensor>, lr: number, gradScale: number): void {
     const { beta1, beta2, eps, weightDecay } = this.config;
     const u = { beta1, beta2, eps, weightDecay, lr, gradScale, stepCount: this.stepCount };
-    for (const c of this.chunks) {
-      this.nativeMoments(c).update(
-        c.slots.map((s) => gradOf(grads, s.name)),
-        u,
-      );
-    }
+    // Made before the traced region: the moments' variables outlive it.
+    const moments = this.chunks.map((c) => this.nativeMoments(c));
+    const clipped = gradScale === 1 ? 'unscaled' : 'scaled'; // two op sequences
+    runTraced(`${this.traceKey}:update:${clipped}`, () => {
+      this.chunks.forEach((c, i) => {
+        moments[i]!.update(
+          c.slots.map((s) => gradOf(grads, s.name)),
+          u,
+        );
+      });
+    });
   }
 
   private applyOnDevice(grads: Record<string, tf.Tensor>, lr: number, gradScale: number): void {
@@ -304,6 +316,7 @@ export class AdamW {
   }
 
   dispose(): void {
+    forgetTraced(`${this.traceKey}:`);
     for (const c of this.chunks) {
       this.disposeMoments(c);
       c.decayScale?.dispose();

@@ -2,17 +2,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { l2Loss } from '../kernels/native-ops.js';
 import { opForms } from '../kernels/op-forms.js';
+import { runTraced } from '../kernels/step-trace.js';
 
-/** sqrt(sum over all gradients of sum(g^2)), as a host number. */
-export function globalNorm(grads: readonly tf.Tensor[]): number {
+/**
+ * sqrt(sum over all gradients of sum(g^2)), as a host number. With a traceKey the norm's ops run
+ * as one traced region (kernels/step-trace.ts); the read to the host comes after it.
+ */
+export function globalNorm(grads: readonly tf.Tensor[], traceKey?: string): number {
   if (grads.length === 0) return 0;
   // Native TensorFlow: L2Loss is sum(g²)/2 in one kernel instead of square + sum.
   const native = opForms().nativeOptimizer;
   const sumSq = (g: tf.Tensor) => (native ? l2Loss(g) : tf.sum(tf.square(g)));
-  return tf.tidy(() => {
-    const total = tf.addN(grads.map(sumSq));
-    return tf.sqrt(native ? tf.mul(total, 2) : total).dataSync()[0]!;
-  });
+  const norm = () =>
+    tf.tidy(() => {
+      const total = tf.addN(grads.map(sumSq));
+      return tf.sqrt(native ? tf.mul(total, 2) : total);
+    });
+  const t = traceKey ? runTraced(traceKey, norm).value : norm();
+  const value = t.dataSync()[0]!;
+  t.dispose();
+  return value;
 }
 
 /** The factor clipping to `maxNorm` multiplies gradients of global norm `norm` by. */

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { countTargets, type TokenBatch } from '../batch.js';
 import { NonFiniteLossError, UnsupportedConfigError } from '../errors.js';
 import { trainingStepFlops } from '../flops.js';
+import { forgetTraced, runTraced } from '../kernels/step-trace.js';
 import { crossEntropySum } from '../loss.js';
 import type { LlamaModel } from '../model/llama-model.js';
 import { AdamW, type AdamWConfig } from './adamw.js';
@@ -27,10 +28,13 @@ export interface TrainConfig {
 }
 
 export interface StepTimings {
+  /** 0 on a traced step (its forward and backward run as one function, in backwardMs). */
   forwardMs: number;
   backwardMs: number;
   optimizerMs: number;
   stepMs: number;
+  /** Forward and backward ran as one TensorFlow function (kernels/step-trace.ts). */
+  traced: boolean;
 }
 
 export interface StepInfo {
@@ -61,6 +65,8 @@ export interface TrainResult {
   lastLoss: number | null;
 }
 
+let trainers = 0;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Weight decay goes to matrices (linear weights, embeddings), not to norms or biases. */
@@ -77,6 +83,7 @@ export class Trainer {
   tokens = 0;
   lastCheckpoint: string | null = null;
   private peakTensorBytes = 0;
+  private readonly traceKey = `train-step#${++trainers}`;
 
   constructor(
     readonly model: LlamaModel,
@@ -145,20 +152,27 @@ export class Trainer {
     let forwardMs = 0;
     let lossSum = 0;
     let grads: Record<string, tf.Tensor> = {};
+    let traced = false;
     for (const batch of batches) {
       const tStart = performance.now();
       let tForwardEnd = tStart;
-      const { value, grads: g } = tf.variableGrads(() => {
-        const loss = crossEntropySum(
-          this.model.forward(batch),
-          batch.labels,
-          1 / Math.max(1, targets),
-        );
-        tForwardEnd = performance.now(); // backends used here run kernels synchronously
-        this.samplePeak();
-        return loss;
-      }, this.trainableVars);
-      forwardMs += tForwardEnd - tStart;
+      // One traced region per micro-batch shape: forward, loss and backward as one function.
+      const step = runTraced(`${this.traceKey}:${batch.batchSize}x${batch.seqLen}`, () =>
+        tf.variableGrads(() => {
+          const loss = crossEntropySum(
+            this.model.forward(batch),
+            batch.labels,
+            1 / Math.max(1, targets),
+          );
+          tForwardEnd = performance.now(); // eager kernels run synchronously
+          this.samplePeak();
+          return loss;
+        }, this.trainableVars),
+      );
+      traced = step.traced;
+      // A traced region runs its ops at its end: its forward time is not told apart.
+      forwardMs += traced ? 0 : tForwardEnd - tStart;
+      const { value, grads: g } = step.value;
       lossSum += value.dataSync()[0]!;
       value.dispose();
       grads = accumulate(grads, this.byHfName(g));
@@ -181,7 +195,13 @@ export class Trainer {
       gradNorm,
       lr,
       tokens,
-      timings: { forwardMs, backwardMs, optimizerMs: tEnd - tBackwardEnd, stepMs: tEnd - t0 },
+      timings: {
+        forwardMs,
+        backwardMs,
+        optimizerMs: tEnd - tBackwardEnd,
+        stepMs: tEnd - t0,
+        traced,
+      },
     };
   }
 
@@ -249,6 +269,7 @@ export class Trainer {
   }
 
   dispose(): void {
+    forgetTraced(`${this.traceKey}:`);
     this.optimizer.dispose();
   }
 }

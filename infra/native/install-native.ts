@@ -18,6 +18,8 @@ export interface NativeCheck {
   backend: string;
   tfVersion: string;
   usingGpu: boolean;
+  /** The addon has the step-trace patch (binding-patch.ts). */
+  traced: boolean;
 }
 
 /** The steps, named in every failure so a person knows where it broke. */
@@ -73,7 +75,7 @@ export async function checkLoads(npmPackage: string): Promise<NativeCheck> {
   const code =
     `const tf = require(${JSON.stringify(npmPackage)});` +
     `const b = tf.backend();` +
-    `process.stdout.write(JSON.stringify({ backend: tf.getBackend(), tfVersion: b.binding.TF_Version, usingGpu: !!b.isUsingGpuDevice }));`;
+    `process.stdout.write(JSON.stringify({ backend: tf.getBackend(), tfVersion: b.binding.TF_Version, usingGpu: !!b.isUsingGpuDevice, traced: typeof b.binding.traceBegin === 'function' }));`;
   const out = await runCommand(process.execPath, ['-e', code], {
     cwd: projectRoot,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
@@ -87,10 +89,15 @@ export async function checkLoads(npmPackage: string): Promise<NativeCheck> {
     );
   }
   const check = JSON.parse(out.stdout) as NativeCheck;
-  if (check.backend !== 'tensorflow' || check.tfVersion !== TOOL_VERSIONS.tensorflow) {
+  if (
+    check.backend !== 'tensorflow' ||
+    check.tfVersion !== TOOL_VERSIONS.tensorflow ||
+    !check.traced
+  ) {
     throw new SetupError(
       `${npmPackage} loaded backend ${check.backend} with TensorFlow ${check.tfVersion}, ` +
-        `expected tensorflow ${TOOL_VERSIONS.tensorflow}`,
+        `${check.traced ? '' : 'and no step tracing, '}expected tensorflow ${TOOL_VERSIONS.tensorflow} ` +
+        'with the step-trace patch (binding-patch.ts)',
       'run `npm run setup:native` again',
     );
   }

@@ -2,7 +2,8 @@
  * A ready tfjs-node(-gpu) package folder in the tools cache: the registry tarball (`npm pack`,
  * integrity checked), its `deps/` pointed at the wheel's libtensorflow, and its addon
  * (`lib/napi-v8/tfjs_binding.node`) compiled by npm's bundled node-gyp with tfjs-node's own
- * binding.gyp. Built once (~15 s); every later `npm ci` copies the folder into node_modules.
+ * binding.gyp, with our step-trace patch (binding-patch.ts). Built once (~20 s); every later
+ * `npm ci` copies the folder into node_modules.
  *
  * Why not the package's own install script: it downloads libtensorflow 2.9.1 (CUDA 11.2) from
  * storage.googleapis.com, which fails offline and on current GPUs, and npm then drops the package.
@@ -15,6 +16,7 @@ import { toolsDir } from '../project-paths.js';
 import { runCommand, tailLines } from '../run-command.js';
 import { SetupError } from '../setup-error.js';
 import { TOOL_VERSIONS } from '../tool-versions.js';
+import { bindingPatchDigest, patchBinding } from './binding-patch.js';
 import { flavorDirName, type FlavorSpec } from './native-flavors.js';
 import { type LibTensorflow } from './tensorflow-wheel.js';
 
@@ -23,8 +25,12 @@ export const NAPI_VERSION = 8;
 const ADDON = path.join('lib', `napi-v${NAPI_VERSION}`, 'tfjs_binding.node');
 
 /** The assembled package folder of a flavour (what goes to node_modules/<npmPackage>). */
-export function addonPackageDir(spec: FlavorSpec): string {
-  return path.join(toolsDir, flavorDirName(spec), 'package');
+export async function addonPackageDir(spec: FlavorSpec): Promise<string> {
+  return path.join(
+    toolsDir,
+    `${flavorDirName(spec)}-trace-${await bindingPatchDigest()}`,
+    'package',
+  );
 }
 
 export async function ensureAddonPackage(
@@ -32,7 +38,7 @@ export async function ensureAddonPackage(
   lib: LibTensorflow,
   log: (line: string) => void,
 ): Promise<string> {
-  const dir = addonPackageDir(spec);
+  const dir = await addonPackageDir(spec);
   if (existsSync(path.join(dir, ADDON))) return dir;
 
   const tarball = await packTarball(spec, log);
@@ -48,6 +54,7 @@ export async function ensureAddonPackage(
   }
   const pkg = path.join(work, 'package');
   await linkDeps(pkg, lib);
+  await patchBinding(pkg);
   log(`compiling the ${spec.npmPackage} addon against TensorFlow ${TOOL_VERSIONS.tensorflow}…`);
   await compile(pkg);
   await mkdir(path.dirname(path.join(pkg, ADDON)), { recursive: true });

@@ -63,7 +63,7 @@ describe('backend selection', () => {
     assert.equal(r.info.tfName, 'tensorflow');
     assert.deepEqual(r.info.skipped, []);
     assert.equal(r.info.native.tfVersion, '2.21.0');
-    assert.equal(r.info.native.interOpThreads, 1);
+    assert.equal(r.info.native.interOpThreads, 2);
     assert.equal(r.info.native.deterministicOps, true);
     assert.match(
       r.stderr,
