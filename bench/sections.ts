@@ -104,8 +104,21 @@ export async function speedSection(
   return { demo: demo ?? [], llmLike: llmLike ?? [] };
 }
 
+/**
+ * Each side's round starts after a pause, so the other side's background work has ended: without
+ * it the engine process used up to 107 ms of CPU during a PyTorch round (V8's and TensorFlow's
+ * threads winding down), with it 1-2 ms.
+ */
+const SETTLE_MS = 200;
+const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+
 function peerRound(peer: PeerSession | null, key: PeerKey, steps: number) {
-  return peer ? () => peer.round(key, steps) : undefined;
+  if (!peer) return undefined;
+  return async () => {
+    await settle();
+    await peer.round(key, steps);
+    await settle();
+  };
 }
 
 /** Starts the PyTorch peer for the speed rounds (null, logged and recorded, if it cannot). */
