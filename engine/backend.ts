@@ -2,7 +2,7 @@
 // pure JS; ELO_BACKEND forces one. How the native packages get installed: docs/engine.md.
 import * as tf from '@tensorflow/tfjs-core';
 import { registerEngineKernels } from './kernels/register-kernels.js';
-import { nativeEnvDefaults, type NativeSettings } from './native-settings.js';
+import { nativeEnvDefaults, type NativeSettings, tracedStepsWanted } from './native-settings.js';
 import { nvidiaGpuVisible } from './gpu-visible.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -137,6 +137,7 @@ export interface InitBackendOptions {
 export async function initBackend(opts: InitBackendOptions = {}): Promise<BackendInfo> {
   if (active) return active;
   const requested = opts.backend ?? parseRequested(process.env['ELO_BACKEND']);
+  tracedStepsWanted(); // a bad ELO_TRACE is an error here, never a reason to fall back to WASM
   const log = opts.log ?? ((line: string) => console.error(line));
   const candidates = requested === 'auto' ? autoCandidates() : [requested];
   const skipped: BackendInfo['skipped'] = [];

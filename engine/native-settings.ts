@@ -34,6 +34,16 @@ export function nativeEnvDefaults(env: NodeJS.ProcessEnv = process.env): NativeS
     interOpThreads: Number(env['TF_NUM_INTEROP_THREADS']),
     deterministicOps: env['TF_DETERMINISTIC_OPS'] === '1' || env['TF_DETERMINISTIC_OPS'] === 'true',
     oneDnn: env['TF_ENABLE_ONEDNN_OPTS'] !== '0',
-    tracedSteps: env['ELO_TRACE'] !== '0',
+    tracedSteps: tracedStepsWanted(env),
   };
+}
+
+/** ELO_TRACE: unset or 1 = traced steps (the default), 0 = eager; anything else is an error. */
+export function tracedStepsWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env['ELO_TRACE'];
+  if (value === undefined || value === '' || value === '1') return true;
+  if (value === '0') return false;
+  throw new Error(
+    `ELO_TRACE=${value}: expected 1 (training steps traced, the default) or 0 (eager steps)`,
+  );
 }

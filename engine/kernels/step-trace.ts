@@ -4,6 +4,7 @@
 // cores); a function runs the same ops from TensorFlow's executor, with no JavaScript between.
 // The binding records and replays (infra/native/binding/step_trace.h); this is the policy.
 import * as tf from '@tensorflow/tfjs-core';
+import { tracedStepsWanted } from '../native-settings.js';
 import { opForms } from './op-forms.js';
 
 interface TraceBinding {
@@ -18,7 +19,7 @@ const notes = new Map<string, number>();
 let open = false;
 
 function traceBinding(): TraceBinding | null {
-  if (tf.getBackend() !== 'tensorflow' || process.env['ELO_TRACE'] === '0') return null;
+  if (tf.getBackend() !== 'tensorflow' || !tracedStepsWanted()) return null;
   const binding = (tf.backend() as unknown as { binding: Partial<TraceBinding> }).binding;
   return typeof binding.traceBegin === 'function' ? (binding as TraceBinding) : null;
 }

@@ -335,20 +335,17 @@ void TFJSBackend::CaptureOp(napi_env env, const std::string &op_name,
     ins.push_back(ref.event < 0 ? c.slot_outputs[ref.index]
                                 : c.event_outputs[ref.event][ref.index]);
   }
+  const int64_t list_length = HasLeadingListInput(op_name) ? AttrInt(ev.attrs, "N") : 0;
+  if (list_length < 0 || static_cast<size_t>(list_length) > ins.size()) {
+    c.refusal = op_name + " without a usable N attribute";
+    return;
+  }
   const std::string node = "op" + std::to_string(event_index);
   TF_OperationDescription *d =
       TF_NewOperation(c.graph, op_name.c_str(), node.c_str());
-  size_t at = 0;
-  if (HasLeadingListInput(op_name)) {
-    const int64_t n = AttrInt(ev.attrs, "N");
-    if (n < 0 || static_cast<size_t>(n) > ins.size()) {
-      c.refusal = op_name + " without a usable N attribute";
-      return;
-    }
-    TF_AddInputList(d, ins.data(), static_cast<int>(n));
-    at = static_cast<size_t>(n);
-  }
-  for (; at < ins.size(); ++at) TF_AddInput(d, ins[at]);
+  if (list_length > 0) TF_AddInputList(d, ins.data(), static_cast<int>(list_length));
+  for (size_t at = static_cast<size_t>(list_length); at < ins.size(); ++at)
+    TF_AddInput(d, ins[at]);
   std::vector<int32_t> resources;
   for (const TraceRef &ref : ev.inputs) {
     if (ref.event >= 0 || p.slot_dtypes[ref.index] != TF_RESOURCE) continue;

@@ -121,4 +121,11 @@ describe('backend selection', () => {
     assert.equal(r.ok, false);
     assert.match(r.stderr, /ELO_BACKEND=tpu: expected auto or one of/);
   });
+
+  it('a bad ELO_TRACE is an error naming it, not a fallback to WASM', async () => {
+    const r = await select({ ELO_TRACE: 'off' });
+    assert.equal(r.ok, false);
+    assert.match(r.stderr, /ELO_TRACE=off: expected 1 .* or 0/);
+    assert.doesNotMatch(r.stderr, /backend: wasm/);
+  });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { forgetTraced, runTraced } from '../../../engine/kernels/step-trace.js';
+import { tracedStepsWanted } from '../../../engine/native-settings.js';
 import { AdamW, DEFAULT_ADAMW } from '../../../engine/train/adamw.js';
 import { useBackend } from './helpers/backend-and-reference.js';
 
@@ -169,11 +170,22 @@ describe('traced regions (native TensorFlow)', () => {
         tf.dispose([...p.values()]);
         return out;
       } finally {
-        process.env['ELO_TRACE'] = before;
+        if (before === undefined) delete process.env['ELO_TRACE'];
+        else process.env['ELO_TRACE'] = before;
       }
     };
     assert.deepEqual(run(true), run(false));
     assert.deepEqual(warnings, []);
+  });
+
+  it('ELO_TRACE takes 1 or 0; another value is an error naming it', () => {
+    assert.equal(tracedStepsWanted({}), true);
+    assert.equal(tracedStepsWanted({ ELO_TRACE: '1' }), true);
+    assert.equal(tracedStepsWanted({ ELO_TRACE: '0' }), false);
+    assert.throws(
+      () => tracedStepsWanted({ ELO_TRACE: 'off' }),
+      /ELO_TRACE=off: expected 1 .* or 0/,
+    );
   });
 
   it('holds no tensors across many replays (tfjs and the binding both flat)', () => {
