@@ -119,9 +119,12 @@ export function engineRates(
   blas: BlasRate | null,
 ): BenchResults['engine'] {
   if (!matmul.length) return null;
-  const full = (key: ModelKey) => speed[key].find((r) => r.plan.method === 'full');
+  const trained = (['llmLike', 'demo'] as const)
+    .map((key) => speed[key].find((r) => r.plan.method === 'full'))
+    .find((r) => r !== undefined);
   return {
-    trainFlops: full('llmLike')?.achievedFlopsPerSec ?? full('demo')?.achievedFlopsPerSec ?? NaN,
+    trainFlops: trained?.achievedFlopsPerSec ?? NaN,
+    trainFlopsBest: trained ? trained.plan.flops.total / (trained.stepMs.min / 1000) : NaN,
     matmulFlops: Math.max(...matmul.map((m) => m.rate.max)),
     blasFlops: blas?.flopsPerSec ?? null,
     blasFlopsOneThread: blas?.flopsPerSecOneThread ?? null,

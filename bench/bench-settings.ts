@@ -32,7 +32,9 @@ export function benchSettings(mode: BenchMode): BenchSettings {
   return {
     mode,
     repetitions: full ? 5 : 3,
-    stepsPerRepetition: full ? { demo: 2, llmLike: 1 } : { demo: 1, llmLike: 1 },
+    // Each repetition is the mean of a few steps, so one step slowed by another job on the shared
+    // machine does not decide a repetition's figure (steps are ~0.1-0.8 s on the native backend).
+    stepsPerRepetition: full ? { demo: 4, llmLike: 4 } : { demo: 1, llmLike: 1 },
     quality: {
       steps,
       peakLr: 1e-3,

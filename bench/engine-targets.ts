@@ -31,17 +31,36 @@ export function judgeEngineTargets(r: Pick<BenchResults, 'peer' | 'engine'>): Ta
       );
     }
   }
-  const target = 'training FLOP/s >= 50% of numpy BLAS on all threads';
-  const e = r.engine;
-  out.push(
-    e && e.blasFlops
-      ? {
-          id: 'train-vs-blas',
-          target,
-          measured: `${(e.trainFlops / 1e9).toFixed(1)} of ${(e.blasFlops / 1e9).toFixed(1)} GFLOP/s = ${((100 * e.trainFlops) / e.blasFlops).toFixed(0)}%`,
-          met: e.trainFlops / e.blasFlops >= 0.5,
-        }
-      : { id: 'train-vs-blas', target, measured: 'not measured', met: null },
-  );
+  out.push(trainVsBlas(r.engine));
   return out;
+}
+
+/**
+ * numpy's BLAS rate is the best of its repetitions, so the training rate it is held against is
+ * the fastest repetition's (a busy spell on a shared machine slows either side); the median
+ * repetition's share is shown beside it. Files from before trainFlopsBest compare the median.
+ */
+function trainVsBlas(e: BenchResults['engine']): TargetResult {
+  const target = 'training FLOP/s >= 50% of numpy BLAS on all threads';
+  if (!e || !e.blasFlops)
+    return { id: 'train-vs-blas', target, measured: 'not measured', met: null };
+  const gf = (x: number) => (x / 1e9).toFixed(1);
+  const pct = (x: number) => `${((100 * x) / e.blasFlops!).toFixed(0)}%`;
+  const median = `${gf(e.trainFlops)} of ${gf(e.blasFlops)} GFLOP/s = ${pct(e.trainFlops)}`;
+  if (e.trainFlopsBest === undefined || !Number.isFinite(e.trainFlopsBest)) {
+    return {
+      id: 'train-vs-blas',
+      target,
+      measured: median,
+      met: e.trainFlops / e.blasFlops >= 0.5,
+    };
+  }
+  return {
+    id: 'train-vs-blas',
+    target,
+    measured:
+      `fastest repetition ${gf(e.trainFlopsBest)} of best BLAS ${gf(e.blasFlops)} GFLOP/s = ${pct(e.trainFlopsBest)}` +
+      ` (median repetition ${gf(e.trainFlops)} = ${pct(e.trainFlops)})`,
+    met: e.trainFlopsBest / e.blasFlops >= 0.5,
+  };
 }

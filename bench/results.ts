@@ -95,6 +95,11 @@ export interface BenchResults {
   engine: {
     /** Achieved training FLOP/s: full CP on the LLM-like model (model FLOPs / median step). */
     trainFlops: number;
+    /**
+     * The same over the fastest repetition: the statistic numpy's BLAS rate is (best of its
+     * repetitions), so the share of BLAS compares like with like. Absent in older files.
+     */
+    trainFlopsBest?: number;
     /** The backend's large plain 2-D matMul, best of the run's measurements. */
     matmulFlops: number;
     /** numpy's BLAS, all threads / one thread (null when python3 + numpy are unavailable). */

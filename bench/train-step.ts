@@ -52,9 +52,14 @@ async function main(): Promise<void> {
     steps + 1,
     benchModelNamed(values.model),
   );
-  trainer.trainStep(); // warm-up (XNNPACK operator creation, allocations)
+  // warm-up (XNNPACK operator creation, allocations; the traced step's capture)
+  const losses = [trainer.trainStep().loss];
   const rows: { stepMs: number; forwardMs: number; backwardMs: number; optimizerMs: number }[] = [];
-  for (let i = 0; i < steps; i++) rows.push(trainer.trainStep().timings);
+  for (let i = 0; i < steps; i++) {
+    const r = trainer.trainStep();
+    rows.push(r.timings);
+    losses.push(r.loss);
+  }
   const rate = plainMatMulGflops();
   const med = (k: keyof (typeof rows)[number]) =>
     rows.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(rows.length / 2)]!;
@@ -79,6 +84,8 @@ async function main(): Promise<void> {
         optimizerMs: Math.round(med('optimizerMs')),
         achievedGflops: +(flops.total / stepMs / 1e6).toFixed(1),
         tokensPerSec: Math.round(tokensPerStep / (stepMs / 1000)),
+        // every step's loss, the warm-up's first: traced and eager runs compare on these
+        losses,
       },
       null,
       2,

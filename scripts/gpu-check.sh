@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # scripts/gpu-check.sh — the GPU route, checked end to end on a machine with an NVIDIA GPU:
 # installs (npm ci; tfjs-node-gpu's addon built against PyPI's tensorflow 2.21.0 with CUDA 12 and
-# cuDNN from PyPI), prints the backend and devices, runs the step bench and examples/tiny.yaml on
-# tensorflow-gpu. Exits non-zero at the first failure, naming the step. No system CUDA needed:
-# only the NVIDIA driver. Logs go to $GPU_CHECK_OUT (default: a temp folder).
+# cuDNN from PyPI), prints the backend and devices, runs the step bench (traced steps, then checked
+# against eager ones) and examples/tiny.yaml on tensorflow-gpu. Exits non-zero at the first
+# failure, naming the step. No system CUDA needed: only the NVIDIA driver. Logs go to
+# $GPU_CHECK_OUT (default: a temp folder).
 #   bash scripts/gpu-check.sh            # from the repository root
 #   GPU_CHECK_SKIP_INSTALL=1 bash scripts/gpu-check.sh   # node_modules and the tools cache already there
 set -uo pipefail
@@ -48,6 +49,21 @@ for mode in full elo; do
     > "$OUT/step-$mode.json" 2> "$OUT/step-$mode.log" || { tail -20 "$OUT/step-$mode.log"; fail "step bench ($mode)"; }
   grep -E '"(backend|mode|medianStepMs|achievedGflops|tokensPerSec)"' "$OUT/step-$mode.json"
 done
+
+step "traced steps on tensorflow-gpu against eager ones (demo shape, full CP: losses of 6 steps)"
+ELO_BACKEND=tensorflow-gpu ELO_TRACE=0 node dist/bench/train-step.js --mode full --steps 5 \
+  > "$OUT/step-full-eager.json" 2> "$OUT/step-full-eager.log" || { tail -20 "$OUT/step-full-eager.log"; fail "eager step bench"; }
+# A region that departs from its recording says so on an "[engine] traced region" line.
+grep -h 'traced region' "$OUT/step-full.log" "$OUT/step-elo.log" && fail "traced steps: a region departed on the GPU"
+# Traced and eager differ in rounding only (a function's kernels and fusions are not eager's).
+node -e '
+const [t, e] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")).losses);
+const worst = Math.max(...t.map((v, i) => Math.abs(v - e[i]) / Math.abs(e[i])));
+console.log(`traced losses ${t.map((v) => v.toFixed(5)).join(" ")}`);
+console.log(`eager losses  ${e.map((v) => v.toFixed(5)).join(" ")}`);
+console.log(`largest relative difference ${worst.toExponential(2)}`);
+process.exit(t.length === e.length && worst < 1e-3 ? 0 : 1);
+' "$OUT/step-full.json" "$OUT/step-full-eager.json" || fail "traced steps: losses differ from eager ones"
 
 step "examples/tiny.yaml on tensorflow-gpu (local dev server + worker, fresh store)"
 STORE="$OUT/store"
